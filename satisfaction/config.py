@@ -1,0 +1,84 @@
+"""Configuration from the environment.
+
+``APP_ENV`` selects the profile: ``production`` (the default, strict), ``development`` or
+``testing``. Outside development the app refuses to start without a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Keys that are obviously placeholders; a deployment using one of them is refused.
+PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a runnable deployment."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url: str) -> str:
+    # Heroku-style URLs and bare "postgresql://" should use the psycopg 3 driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the configuration mapping for one app instance.
+
+    ``overrides`` (used by tests and tools) wins over the environment.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.pop("APP_ENV", None) or os.environ.get("APP_ENV", "production")
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"APP_ENV must be production, development or testing, not {env!r}")
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "satisfaction.db")
+    config: dict = {
+        "APP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
+            os.environ.get("DATABASE_URL", default_db)
+        ),
+        "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
+        # A survey body is a few kilobytes; anything far larger is not a survey.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "MAX_FORM_PARTS": 200,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        # Elderly respondents may take their time; the survey form stays valid for a day.
+        "WTF_CSRF_TIME_LIMIT": 24 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), False),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COMMENT_MAX_LENGTH": 2000,
+    }
+    if env == "development":
+        config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-key-not-for-production"
+    if env == "testing":
+        config["TESTING"] = True
+        config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-only-key-" + "x" * 32
+    config.update(overrides)
+
+    if env != "development":
+        key = config["SECRET_KEY"]
+        if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters outside development "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+    return config

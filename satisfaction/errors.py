@@ -1,0 +1,103 @@
+"""Error pages: every failure gets a clear message in the visitor's language and a status,
+never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+
+
+class ForgedInput(BadRequest):
+    """A value no honest form can send: an answer off the scale, an unknown field value,
+    a tampered hidden field."""
+
+    title = _l("The answers could not be accepted")
+    description = _l(
+        "The form contained values that are not on the questionnaire. Nothing was saved. "
+        "Please open the survey again from the QR code."
+    )
+
+
+class InvalidCode(NotFound):
+    """An unknown, revoked or retired QR code."""
+
+    title = _l("This QR code is not valid")
+    description = _l(
+        "This QR code is not valid or is no longer in use. Please scan the code displayed "
+        "at the counter, or ask the staff for the current one."
+    )
+
+
+TITLES = {
+    400: _l("The request could not be processed"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    413: _l("The submission is too large"),
+    422: _l("Please check your answers"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("The service is temporarily unavailable"),
+}
+
+MESSAGES = {
+    400: _l("The request was not understood. Nothing was saved."),
+    403: _l("Your account does not have permission to see this page."),
+    404: _l("The address you opened does not exist. Please check it and try again."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The data sent is larger than any survey needs. Nothing was saved."),
+    429: _l("Too many requests in a short time. Please wait a moment and try again."),
+    500: _l("An unexpected error occurred. Nothing was saved. Please try again later."),
+    503: _l("The service cannot reach its database right now. Please try again in a few minutes."),
+}
+
+CSRF_MESSAGE = _l(
+    "This form has expired or was not sent from our page. Nothing was saved. "
+    "Please go back, reload the page and submit again."
+)
+
+def render_error(code: int, message: str | None = None, title: str | None = None):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(
+            error=str(title or TITLES.get(code, code)), message=str(message or MESSAGES.get(code, ""))
+        ), code
+    return (
+        render_template(
+            "error.html",
+            code=code,
+            title=title or TITLES.get(code, TITLES[500]),
+            message=message or MESSAGES.get(code, MESSAGES[500]),
+        ),
+        code,
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        # Werkzeug's own descriptions are English; ours, and any given to abort(), are kept.
+        own = isinstance(error, ForgedInput | InvalidCode) or (
+            error.description != type(error).description
+        )
+        return render_error(
+            error.code, error.description if own else None, getattr(error, "title", None)
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        app.logger.error("database unavailable: %s", error)
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return render_error(500)

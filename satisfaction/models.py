@@ -1,0 +1,276 @@
+"""The data model: units with history, counters, questionnaires, QR codes, responses, users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class UnitKind(enum.StrEnum):
+    DISTRICT = "district"
+    OFFICE = "office"
+    WARD = "ward"
+
+
+class RespondentKind(enum.StrEnum):
+    CITIZEN = "citizen"
+    BUSINESS = "business"
+
+
+class Channel(enum.StrEnum):
+    QR = "qr"
+    KIOSK = "kiosk"
+    PAPER = "paper"
+    WEB = "web"
+
+
+class ResponseStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    QUARANTINED = "quarantined"
+    REJECTED = "rejected"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    INDEX_OWNER = "index_owner"
+    UNIT_MANAGER = "unit_manager"
+    OBSERVER = "observer"
+
+
+def _in(column: str, enum_cls: type[enum.StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum_cls)
+    return f"{column} IN ({values})"
+
+
+class Localised:
+    """Models with ``name_vi``/``name_en`` columns pick the name for a locale."""
+
+    name_vi: Mapped[str]
+    name_en: Mapped[str]
+
+    def name(self, locale: str | None = "vi") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+
+class Unit(Localised, db.Model):
+    """An organisational unit (district, office, ward) with the dates it existed.
+
+    Units form a tree; a unit that ends (a merger, a reorganisation) points to its
+    successor so a time series can follow it.
+    """
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", UnitKind), name="kind_known"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
+        sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    #: First day the unit exists (inclusive).
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    #: Last day the unit exists (inclusive); NULL while it still exists.
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+    #: The unit that took over this one's work when it ended.
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list[Unit]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Unit.code"
+    )
+    successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.code")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Counter(Localised, db.Model):
+    """A one-stop counter (bộ phận một cửa) of a unit, where citizens file procedures."""
+
+    __tablename__ = "counter"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+    qr_tokens: Mapped[list[QrToken]] = relationship(
+        back_populates="counter", order_by="QrToken.created_at"
+    )
+
+
+class ProcedureField(Localised, db.Model):
+    """A field of administrative procedures (lĩnh vực TTHC), e.g. Hộ tịch, Đất đai."""
+
+    __tablename__ = "procedure_field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Questionnaire(db.Model):
+    """A questionnaire family (e.g. ``sipas-2640``); its content lives in its versions."""
+
+    __tablename__ = "questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    index_code: Mapped[str] = mapped_column(sa.String(32))
+    title_vi: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire", order_by="QuestionnaireVersion.version"
+    )
+
+    def title(self, locale: str | None = "vi") -> str:
+        return self.title_en if locale == "en" else self.title_vi
+
+
+class QuestionnaireVersion(db.Model):
+    """One immutable version of a questionnaire, as loaded from its data file.
+
+    Once a version has responses its definition never changes; a change is a new version.
+    """
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (
+        sa.UniqueConstraint("questionnaire_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"))
+    version: Mapped[int]
+    #: The validated data file, as loaded.
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: SHA-256 of the canonical JSON of ``definition``; detects an edited data file.
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+
+
+class QrToken(db.Model):
+    """The random token printed as a QR code on a counter, bound to a questionnaire."""
+
+    __tablename__ = "qr_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random and unguessable (``secrets.token_urlsafe``); it is the survey URL's last part.
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"))
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the code is withdrawn; a revoked code never accepts answers.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    counter: Mapped[Counter] = relationship(back_populates="qr_tokens")
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Response(db.Model):
+    """One respondent's completed questionnaire."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        sa.CheckConstraint(_in("respondent_kind", RespondentKind), name="respondent_kind_known"),
+        sa.CheckConstraint(_in("channel", Channel), name="channel_known"),
+        sa.CheckConstraint(_in("status", ResponseStatus), name="status_known"),
+        sa.CheckConstraint("length(comment) <= 2000", name="comment_length"),
+        sa.Index("ix_response_unit_id_submitted_at", "unit_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random id carried by the form; a retried POST with the same id stores nothing new.
+    submission_key: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    counter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counter.id"), index=True)
+    qr_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qr_token.id"), index=True)
+    procedure_field_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure_field.id"))
+    respondent_kind: Mapped[str] = mapped_column(sa.String(16))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    locale: Mapped[str] = mapped_column(sa.String(8))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    procedure_field: Mapped[ProcedureField | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="Answer.item_code"
+    )
+
+
+class Answer(db.Model):
+    """The answer to one item; ``value`` NULL means the respondent had no opinion."""
+
+    __tablename__ = "answer"
+    __table_args__ = (sa.CheckConstraint("value IS NULL OR value >= 1", name="value_positive"),)
+
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    value: Mapped[int | None] = mapped_column(sa.SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class User(db.Model):
+    """A signed-in official: administrator, reviewer, index owner, unit manager, observer."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (sa.CheckConstraint(_in("role", Role), name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit | None] = relationship()

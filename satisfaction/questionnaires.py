@@ -1,0 +1,283 @@
+"""Questionnaire definitions: versioned data files, validated when loaded.
+
+Pure code: no Flask, no database. A definition is a JSON document (see
+``satisfaction/data/questionnaires/``) with scales, scored elements and their items, and
+unscored extra questions. Item codes are unique in a file; they name the form fields and the
+columns of paper-form imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("vi", "en")
+#: The value a form posts for "no opinion"; it is stored as NULL.
+NO_OPINION = 0
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+ITEM_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
+SCALE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+DATA_DIR = Path(__file__).parent / "data" / "questionnaires"
+
+
+class QuestionnaireError(ValueError):
+    """A data file that does not describe a valid questionnaire; lists every problem."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Scale:
+    code: str
+    options: tuple[Option, ...]
+    #: Label of the "no opinion" choice, or None when the scale has none.
+    no_opinion: Mapping[str, str] | None
+
+    @property
+    def values(self) -> frozenset[int]:
+        return frozenset(option.value for option in self.options)
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    text: Mapping[str, str]
+    scale: Scale
+    required: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    label: Mapping[str, str]
+    items: tuple[Item, ...]
+    #: Scored groups are the index's elements; unscored ones are extra questions.
+    scored: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """A validated questionnaire version. Compared and hashed by identity, so caches can
+    key on it."""
+
+    code: str
+    version: int
+    index: str
+    source: str
+    title: Mapping[str, str]
+    intro: Mapping[str, str]
+    scales: Mapping[str, Scale]
+    elements: tuple[Group, ...]
+    extras: tuple[Group, ...]
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return self.elements + self.extras
+
+    def items(self) -> Iterator[Item]:
+        for group in self.groups:
+            yield from group.items
+
+    def scored_items(self) -> Iterator[Item]:
+        for group in self.elements:
+            yield from group.items
+
+    def item(self, code: str) -> Item:
+        for item in self.items():
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+
+def text(mapping: Mapping[str, str], locale: str | None) -> str:
+    """The text for a locale, falling back to Vietnamese."""
+    return mapping.get(locale or "vi") or mapping["vi"]
+
+
+def checksum(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON form, so formatting changes do not count as edits."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, message: str) -> None:
+        self.problems.append(message)
+
+    def localised(self, value: Any, where: str) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            self.fail(f"{where}: expected an object with 'vi' and 'en' texts")
+            return {locale: "" for locale in LOCALES}
+        result = {}
+        for locale in LOCALES:
+            entry = value.get(locale)
+            if not isinstance(entry, str) or not entry.strip():
+                self.fail(f"{where}: missing the '{locale}' text")
+                entry = ""
+            elif not unicodedata.is_normalized("NFC", entry):
+                self.fail(f"{where}.{locale}: text is not in Unicode NFC form")
+            result[locale] = entry
+        return result
+
+
+def parse_definition(data: Any, source: str = "<questionnaire>") -> Definition:
+    """Validate a questionnaire document and build its definition.
+
+    Raises ``QuestionnaireError`` listing every problem found, not just the first.
+    """
+    check = _Checker()
+    if not isinstance(data, Mapping):
+        raise QuestionnaireError(source, ["the document must be a JSON object"])
+
+    code = data.get("code")
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        check.fail("code: lowercase letters, digits and dashes, 2-63 characters")
+        code = str(code)
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        check.fail("version: a positive integer")
+        version = 0
+    index = data.get("index")
+    if not isinstance(index, str) or not index:
+        check.fail("index: the code of the index this questionnaire feeds")
+        index = ""
+    source_text = data.get("source", "")
+    if not isinstance(source_text, str):
+        check.fail("source: a text")
+        source_text = ""
+    title = check.localised(data.get("title"), "title")
+    intro = check.localised(data.get("intro"), "intro")
+
+    scales: dict[str, Scale] = {}
+    raw_scales = data.get("scales")
+    if not isinstance(raw_scales, Mapping) or not raw_scales:
+        check.fail("scales: at least one scale")
+        raw_scales = {}
+    for scale_code, raw in raw_scales.items():
+        where = f"scales.{scale_code}"
+        if not SCALE_CODE_RE.match(scale_code):
+            check.fail(f"{where}: scale codes are lowercase identifiers")
+        raw_options = raw.get("options") if isinstance(raw, Mapping) else None
+        if not isinstance(raw_options, list) or len(raw_options) < 2:
+            check.fail(f"{where}.options: at least two options")
+            raw_options = []
+        options = []
+        for position, raw_option in enumerate(raw_options):
+            value = raw_option.get("value") if isinstance(raw_option, Mapping) else None
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
+                check.fail(f"{where}.options[{position}].value: an integer from 1 to 99")
+                continue
+            label = check.localised(raw_option.get("label"), f"{where}.options[{position}]")
+            options.append(Option(value, label))
+        values = [option.value for option in options]
+        if len(set(values)) != len(values):
+            check.fail(f"{where}: option values must be unique")
+        no_opinion = raw.get("no_opinion") if isinstance(raw, Mapping) else None
+        if no_opinion is not None:
+            no_opinion = check.localised(no_opinion, f"{where}.no_opinion")
+        scales[scale_code] = Scale(scale_code, tuple(options), no_opinion)
+
+    seen_groups: set[str] = set()
+    seen_items: set[str] = set()
+
+    def parse_groups(key: str, scored: bool) -> tuple[Group, ...]:
+        raw_groups = data.get(key)
+        if not isinstance(raw_groups, list):
+            check.fail(f"{key}: a list")
+            return ()
+        if scored and not raw_groups:
+            check.fail(f"{key}: at least one element")
+        groups = []
+        for g_pos, raw_group in enumerate(raw_groups):
+            where = f"{key}[{g_pos}]"
+            if not isinstance(raw_group, Mapping):
+                check.fail(f"{where}: an object")
+                continue
+            group_code = raw_group.get("code")
+            if not isinstance(group_code, str) or not ITEM_CODE_RE.match(group_code):
+                check.fail(f"{where}.code: an uppercase code")
+                group_code = str(group_code)
+            elif group_code in seen_groups:
+                check.fail(f"{where}.code: '{group_code}' is used twice")
+            seen_groups.add(group_code)
+            label = check.localised(raw_group.get("label"), f"{where}.label")
+            raw_items = raw_group.get("items")
+            if not isinstance(raw_items, list) or not raw_items:
+                check.fail(f"{where}.items: at least one item")
+                raw_items = []
+            items = []
+            for i_pos, raw_item in enumerate(raw_items):
+                item_where = f"{where}.items[{i_pos}]"
+                if not isinstance(raw_item, Mapping):
+                    check.fail(f"{item_where}: an object")
+                    continue
+                item_code = raw_item.get("code")
+                if not isinstance(item_code, str) or not ITEM_CODE_RE.match(item_code):
+                    check.fail(f"{item_where}.code: an uppercase code such as A1")
+                    continue
+                if item_code in seen_items:
+                    check.fail(f"{item_where}.code: '{item_code}' is used twice")
+                seen_items.add(item_code)
+                item_text = check.localised(raw_item.get("text"), f"{item_where}.text")
+                scale = scales.get(raw_item.get("scale"))
+                if scale is None:
+                    check.fail(f"{item_where}.scale: unknown scale {raw_item.get('scale')!r}")
+                    continue
+                required = raw_item.get("required", scored)
+                if not isinstance(required, bool):
+                    check.fail(f"{item_where}.required: true or false")
+                    required = scored
+                items.append(Item(item_code, item_text, scale, required))
+            groups.append(Group(group_code, label, tuple(items), scored))
+        return tuple(groups)
+
+    elements = parse_groups("elements", scored=True)
+    extras = parse_groups("extras", scored=False) if "extras" in data else ()
+
+    if check.problems:
+        raise QuestionnaireError(source, check.problems)
+    return Definition(
+        code=code,
+        version=version,
+        index=index,
+        source=source_text,
+        title=title,
+        intro=intro,
+        scales=scales,
+        elements=elements,
+        extras=extras,
+    )
+
+
+def load_file(path: Path) -> tuple[dict[str, Any], Definition]:
+    """Read and validate one data file; returns the raw document and its definition."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QuestionnaireError(str(path), [f"cannot read JSON: {exc}"]) from exc
+    return raw, parse_definition(raw, source=path.name)
+
+
+def shipped_files() -> list[Path]:
+    """The questionnaire data files shipped with the product, in a stable order."""
+    return sorted(DATA_DIR.glob("*.json"))

@@ -1,0 +1,98 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (``TEST_DATABASE_URL``).
+
+The schema is built by the real migrations once per run; each test that touches the
+database starts from empty tables, and requests commit for real, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from satisfaction import create_app
+from satisfaction.extensions import db
+from satisfaction.seed import seed_district1
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def _drop_everything(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        meta = sa.MetaData()
+        meta.reflect(conn)
+        meta.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    _drop_everything(database_url)
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def clean_db(app):
+    """Empty tables after the test, whatever it did."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, clean_db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, clean_db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app, clean_db):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def demo(app, clean_db):
+    """The District 1 demo, committed."""
+    with app.app_context():
+        summary = seed_district1()
+        db.session.commit()
+    return summary
+
+
+@pytest.fixture
+def ward_token(demo) -> str:
+    return demo.survey_tokens["Q1-BN"]
+
+
+@pytest.fixture
+def survey(client, ward_token):
+    """Opens the ward's survey and returns (path, html)."""
+    path = f"/s/{ward_token}"
+    response = client.get(path)
+    assert response.status_code == 200
+    return path, response.get_data(as_text=True)
+
+

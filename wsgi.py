@@ -1,0 +1,3 @@
+from satisfaction import create_app
+
+app = create_app()
