@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from .config import load_config
 from .extensions import babel, csrf, db, migrate
@@ -34,14 +34,21 @@ def _is_utf8_urlencoded(body: bytes) -> bool:
     return True
 
 
-def _reject_non_utf8() -> None:
-    """Refuse bodies and query strings that are not UTF-8 instead of guessing at them."""
+def _check_request_body() -> None:
+    """Refuse query strings and form bodies that are not UTF-8 instead of guessing at them,
+    and streamed (chunked) bodies that reach the size limit."""
     if not _is_utf8_urlencoded(request.query_string):
         raise BadRequest()
-    if request.mimetype == "application/x-www-form-urlencoded" and request.content_length != 0:
-        # get_data caches the body; the form parser then reads from that cache.
-        if not _is_utf8_urlencoded(request.get_data(cache=True)):
-            raise BadRequest()
+    if request.mimetype != "application/x-www-form-urlencoded" or request.content_length == 0:
+        return
+    # get_data caches the body; the form parser then reads from that cache.
+    body = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        # Werkzeug cuts a body without Content-Length at the limit silently.
+        raise RequestEntityTooLarge()
+    if not _is_utf8_urlencoded(body):
+        raise BadRequest()
 
 
 def _configure_sqlite(app: Flask) -> None:
@@ -76,7 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     # Before CSRFProtect, whose check parses the form: the raw body must be read first.
-    app.before_request(_reject_non_utf8)
+    app.before_request(_check_request_body)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

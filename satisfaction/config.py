@@ -24,7 +24,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _normalise_database_url(url: str) -> str:
+def normalise_database_url(url: str) -> str:
     # Heroku-style URLs and bare "postgresql://" should use the psycopg 3 driver we ship.
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -47,9 +47,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config: dict = {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
-        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
-            os.environ.get("DATABASE_URL", default_db)
-        ),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
         # A survey body is a few kilobytes; anything far larger is not a survey.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),
@@ -72,6 +70,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config["TESTING"] = True
         config["SECRET_KEY"] = config["SECRET_KEY"] or "testing-only-key-" + "x" * 32
     config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
 
     if env != "development":
         key = config["SECRET_KEY"]

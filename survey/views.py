@@ -6,6 +6,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from satisfaction.errors import ForgedInput, InvalidCode
+from satisfaction.extensions import csrf
 from satisfaction.models import Channel
 
 from . import bp, services
@@ -17,10 +18,13 @@ def _locale() -> str:
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once the code is known to be valid: a dead code is a 404 first
 def questionnaire(token: str):
     target = services.find_target(token)
     if target is None:
         raise InvalidCode()
+    if request.method == "POST":
+        csrf.protect()
     locale = _locale()
     definition = services.definition_for(target.version_id, target.version_checksum)
     form = make_survey_form(definition, locale, services.procedure_field_choices(locale))

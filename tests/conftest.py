@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from satisfaction import create_app
+from satisfaction.config import normalise_database_url
 from satisfaction.extensions import db
 from satisfaction.seed import seed_district1
 
@@ -27,7 +28,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 def _drop_everything(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(normalise_database_url(url))
     with engine.begin() as conn:
         meta = sa.MetaData()
         meta.reflect(conn)

@@ -1,0 +1,91 @@
+"""Staff sign-in and the overview of units, counters and QR codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from helpers import read_form
+from werkzeug.security import generate_password_hash
+
+from satisfaction.extensions import db
+from satisfaction.models import User
+
+WARDS = [
+    "Bến Nghé", "Bến Thành", "Cầu Kho", "Cầu Ông Lãnh", "Cô Giang", "Đa Kao",
+    "Nguyễn Cư Trinh", "Nguyễn Thái Bình", "Phạm Ngũ Lão", "Tân Định",
+]
+
+
+@pytest.fixture
+def admin_password(app, demo):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
+        user.password_hash = generate_password_hash("mật-khẩu-thử-nghiệm-dài")
+        db.session.commit()
+    return "mật-khẩu-thử-nghiệm-dài"
+
+
+def sign_in(client, email, password):
+    form = read_form(client.get("/admin/login").get_data(as_text=True))
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": form.hidden["csrf_token"], "email": email, "password": password},
+    )
+
+
+def test_admin_pages_require_sign_in(client, demo):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login")
+
+
+def test_wrong_password_is_refused_in_vietnamese(client, demo, admin_password):
+    response = sign_in(client, demo.admin_email, "sai-mật-khẩu")
+    assert response.status_code == 401
+    assert "Thư điện tử hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    response = sign_in(client, "khong-co@example.vn", admin_password)
+    assert response.status_code == 401
+
+
+def test_sign_in_lists_units_counters_and_decodable_qr_links(client, demo, admin_password):
+    response = sign_in(client, demo.admin_email.upper(), admin_password)
+    assert response.status_code == 303
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for ward in WARDS:
+        assert f"Phường {ward}" in html
+    assert "Phòng Nội vụ" in html
+    for token in demo.survey_tokens.values():
+        assert f"/s/{token}" in html
+    assert html.count("<svg") == len(demo.survey_tokens) == 11
+
+
+def test_sign_out_needs_the_csrf_token(client, demo, admin_password):
+    sign_in(client, demo.admin_email, admin_password)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert client.post("/admin/logout").status_code == 400
+    assert client.get("/admin/").status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/admin/").status_code == 302
+
+
+def test_password_is_stored_with_a_modern_hash(app, demo):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
+        assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        assert demo.admin_password not in user.password_hash
+
+
+def test_seeding_twice_reuses_what_is_there(app, demo):
+    from satisfaction.seed import seed_district1
+
+    with app.app_context():
+        again = seed_district1()
+        db.session.commit()
+    assert again.admin_password is None
+    assert again.survey_tokens == demo.survey_tokens

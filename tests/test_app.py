@@ -1,0 +1,96 @@
+"""The application shell: configuration, health, migrations, translations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from babel.messages.pofile import read_po
+
+from satisfaction import create_app
+from satisfaction.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("key", [None, "", "dev", "short-key", "changeme"])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    overrides = {"APP_ENV": "production"}
+    if key is not None:
+        overrides["SECRET_KEY"] = key
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(overrides)
+
+
+def test_production_starts_with_a_real_key_and_development_without(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    url = f"sqlite:///{tmp_path}/x.db"
+    app = create_app({"APP_ENV": "production", "SECRET_KEY": "k" * 40,
+                      "SQLALCHEMY_DATABASE_URI": url})
+    assert not app.debug
+    assert create_app({"APP_ENV": "development", "SQLALCHEMY_DATABASE_URI": url}).secret_key
+
+
+def test_environment_configures_database_and_base_url(monkeypatch):
+    from satisfaction.config import load_config
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/sat")
+    monkeypatch.setenv("BASE_URL", "https://khaosat.example.vn/")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    config = load_config("/tmp/instance")
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/sat"
+    assert config["BASE_URL"] == "https://khaosat.example.vn"
+    with pytest.raises(ConfigError):
+        load_config("/tmp/instance", {"APP_ENV": "staging"})
+
+
+def test_healthz_is_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
+     "sqlite:////nonexistent-directory/for/sure/x.db"],
+)
+def test_healthz_is_503_when_the_database_is_unreachable(url):
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    # Any page that needs the database says so instead of failing with a 500.
+    page = app.test_client().get("/s/some-token")
+    assert page.status_code == 503
+    assert "Dịch vụ tạm thời gián đoạn" in page.get_data(as_text=True)
+
+
+def test_migrations_match_the_models_and_have_one_head(app):
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        flask_migrate.check()  # raises when the models drift from the migrations
+        config = flask_migrate.Migrate().get_config(str(ROOT / "migrations"))
+        assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_every_message_has_its_vietnamese_translation_and_the_catalog_is_current(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "--no-location", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as f:
+        extracted = {m.id for m in read_po(f) if m.id}
+    with (ROOT / "translations/vi/LC_MESSAGES/messages.po").open("rb") as f:
+        catalog = read_po(f, locale="vi")
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(str(m) for m in extracted - translated)
+    assert not missing, f"messages without a Vietnamese translation: {missing}"
+    assert len(extracted) > 40
