@@ -7,6 +7,13 @@ database starts from empty tables, and requests commit for real, as in productio
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -18,6 +25,8 @@ from satisfaction.extensions import db
 from satisfaction.seed import seed_district1
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
@@ -95,5 +104,59 @@ def survey(client, ward_token):
     response = client.get(path)
     assert response.status_code == 200
     return path, response.get_data(as_text=True)
+
+
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, clean_db, database_url, tmp_path):
+    """`flask db upgrade`, `flask seed demo` and gunicorn with 2 workers, as `make run` does."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "e2e-" + "k" * 44,
+        "DATABASE_URL": database_url,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "FLASK_APP": "wsgi",
+    }
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+    upgrade = run("db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    first = run("seed", "demo")
+    assert first.returncode == 0, first.stderr
+    log = (tmp_path / "gunicorn.log").open("w")
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+            time.sleep(0.2)
+    yield {"base": base, "port": port, "seed_output": first.stdout, "run": run}
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
 
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,65 +16,12 @@ from helpers import filled_survey
 from satisfaction.extensions import db
 from satisfaction.models import Answer, Response
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
-
-
-@pytest.fixture
-def server(app, clean_db, database_url, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": "e2e-" + "k" * 44,
-        "DATABASE_URL": database_url,
-        "BASE_URL": f"http://127.0.0.1:{port}",
-        "FLASK_APP": "wsgi",
-    }
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120,
-    )
-    upgrade = run("db", "upgrade")
-    assert upgrade.returncode == 0, upgrade.stderr
-    first = run("seed", "demo")
-    assert first.returncode == 0, first.stderr
-    log = (tmp_path / "gunicorn.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.2)
-    yield {"base": base, "port": port, "seed_output": first.stdout, "run": run}
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 def opener():

@@ -1,0 +1,110 @@
+"""A real browser (Debian's Chromium driven by Playwright) on a small phone, without
+JavaScript, as many respondents are: large text, real radio buttons with words, keyboard."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from satisfaction.extensions import db
+from satisfaction.models import Response
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.server
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Chromium (apt-get install chromium): see .ci/run")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def phone(tmp_path):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            java_script_enabled=False,
+            locale="vi-VN",
+        )
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def survey_url(server) -> str:
+    return re.search(r"Survey:\s+(\S+)", server["seed_output"]).group(1)
+
+
+def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path):
+    page = phone
+    page.goto(survey_url(server))
+    assert "Phường Bến Nghé" in page.inner_text("main")
+
+    # Large text and touch targets; every radio has a visible word label.
+    legend = page.locator("#q-A1 legend").bounding_box()
+    choice = page.locator("#q-A1 label.choice").first.bounding_box()
+    assert choice["height"] >= 44, choice
+    assert choice["width"] >= 280, choice  # nearly the whole 360 px screen
+    assert legend["height"] >= 24  # a line of text of at least 18 px
+    labels = page.locator("#q-A1 label.choice").all_inner_texts()
+    assert [label.strip() for label in labels] == [
+        "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng",
+        "Không có ý kiến",
+    ]
+    page.screenshot(path=str(tmp_path / "survey-top.png"))
+
+    # Tap the words, as people do, for every criterion but the last.
+    page.get_by_label("Người dân").check()
+    page.select_option("#procedure_field", "chung-thuc")
+    codes = re.findall(r'id="q-([A-E]\d+)"', page.content())
+    assert len(codes) == 22
+    for code in codes[:-1]:
+        page.locator(f"#q-{code} label.choice", has_text=re.compile("^Hài lòng$")).click()
+
+    # Keyboard only for the last one: focus it, arrow to the fourth choice.
+    last = codes[-1]
+    page.focus(f"#{last}-0")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert page.is_checked(f"#{last}-3")
+
+    # Submit with the procedure field reset: the form returns with a Vietnamese message,
+    # keeping every answer.
+    page.select_option("#procedure_field", "")
+    page.get_by_role("button", name="Gửi câu trả lời").click()
+    assert "Xin vui lòng kiểm tra lại 1 câu trả lời" in page.inner_text("main")
+    assert page.is_checked("#A1-3") and page.is_checked(f"#{last}-3")
+    page.screenshot(path=str(tmp_path / "survey-error.png"), full_page=True)
+
+    page.select_option("#procedure_field", "chung-thuc")
+    page.focus("button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/thanks$"))
+    assert "Cảm ơn Ông/Bà đã trả lời khảo sát" in page.inner_text("main")
+
+    with app.app_context():
+        responses = db.session.scalars(sa.select(Response)).all()
+        assert len(responses) == 1
+        answers = {a.item_code: a.value for a in responses[0].answers}
+        assert set(answers.values()) == {4}
+        assert responses[0].procedure_field.code == "chung-thuc"
+
+    # English on the link of every page.
+    page.get_by_role("link", name="English").click()
+    assert "Thank you" in page.inner_text("main")
