@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from satisfaction.extensions import db
-from satisfaction.models import Counter, QrToken, Unit, User
+from satisfaction.models import Counter, QrToken, Response, Unit, User
 from satisfaction.types import utcnow
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
@@ -47,6 +47,16 @@ def unit_tree() -> list[Unit]:
     return sorted(units, key=lambda unit: (order.get(unit.kind, 9), unit.code))
 
 
+def counter_activity() -> dict[int, tuple[int, object]]:
+    """Per counter: how many responses it has collected and when the last one came."""
+    rows = db.session.execute(
+        sa.select(Response.counter_id, sa.func.count(), sa.func.max(Response.submitted_at))
+        .where(Response.counter_id.is_not(None))
+        .group_by(Response.counter_id)
+    )
+    return {counter_id: (n, last) for counter_id, n, last in rows}
+
+
 def qr_svg(url: str) -> str:
     """The QR code of ``url`` as inline SVG (error correction M, 4-module quiet zone)."""
     code = qrcode.QRCode(
@@ -56,4 +66,5 @@ def qr_svg(url: str) -> str:
     )
     code.add_data(url)
     code.make(fit=True)
-    return code.make_image().to_string(encoding="unicode")
+    # The factory names every path "qr-path"; ids must be unique when codes share a page.
+    return code.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")

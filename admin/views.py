@@ -63,5 +63,5 @@ def index():
     }
     return render_template(
         "admin/index.html", units=units, qr_svgs=codes, survey_url=survey_url,
-        logout_form=EmptyForm(),
+        activity=services.counter_activity(), logout_form=EmptyForm(),
     )

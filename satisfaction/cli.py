@@ -79,19 +79,23 @@ def _pybabel(*args: str) -> None:
 POT = "translations/messages.pot"
 
 
+def _extract() -> None:
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "--omit-header", "-o", POT, ".")
+
+
 @translate_cli.command("extract")
 def translate_extract() -> None:
     """Extract messages from the code and templates into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "--omit-header", "-o", POT, ".")
+    _extract()
 
 
 @translate_cli.command("update")
 def translate_update() -> None:
     """Extract, then merge new messages into every language's catalog."""
-    translate_extract()
+    _extract()
     _pybabel("update", "-i", POT, "-d", "translations", "--no-fuzzy-matching",
-             "--no-location", "--width", "100")
+             "--width", "100")
 
 
 @translate_cli.command("compile")

@@ -89,3 +89,32 @@ def test_seeding_twice_reuses_what_is_there(app, demo):
         db.session.commit()
     assert again.admin_password is None
     assert again.survey_tokens == demo.survey_tokens
+
+
+def test_counter_activity_in_local_time(client, demo, admin_password, app):
+    from datetime import UTC, datetime
+
+    from satisfaction.models import Counter, QuestionnaireVersion, Response, Unit
+
+    with app.app_context():
+        counter = db.session.scalar(sa.select(Counter).join(Unit).where(Unit.code == "Q1-DK"))
+        version = db.session.scalar(sa.select(QuestionnaireVersion))
+        for n, hour in enumerate((1, 17)):
+            db.session.add(Response(
+                submission_key=f"k{n}", questionnaire_version_id=version.id,
+                unit_id=counter.unit_id, counter_id=counter.id, respondent_kind="citizen",
+                channel="qr", locale="vi",
+                # 17:30 UTC on 1 January is 00:30 on 2 January in Ho Chi Minh City.
+                submitted_at=datetime(2026, 1, 1, hour, 30, tzinfo=UTC),
+            ))
+        db.session.commit()
+        stored = db.session.scalar(sa.select(sa.func.max(Response.submitted_at)))
+        assert stored == datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
+    sign_in(client, demo.admin_email, admin_password)
+    html = client.get("/admin/").get_data(as_text=True)
+    row = html[html.index("Phường Đa Kao"):]
+    row = row[: row.index("</tr>")]
+    assert "lần cuối: 00:30:00 2 thg 1, 2026" in row
+    client.get("/lang/en")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"last: Jan 2, 2026, 12:30:00\sAM", html)
