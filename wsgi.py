@@ -1,3 +1,3 @@
-from satisfaction import create_app
+from satisfaction.app import create_app
 
 app = create_app()

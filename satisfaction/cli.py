@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
-from . import PROJECT_ROOT
+from .app import PROJECT_ROOT
 from .extensions import db
 from .links import absolute, survey_url
 from .models import User

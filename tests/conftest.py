@@ -19,7 +19,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from satisfaction import create_app
+from satisfaction.app import create_app
 from satisfaction.config import normalise_database_url
 from satisfaction.extensions import db
 from satisfaction.seed import seed_district1

@@ -10,7 +10,7 @@ import flask_migrate
 import pytest
 from babel.messages.pofile import read_po
 
-from satisfaction import create_app
+from satisfaction.app import create_app
 from satisfaction.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,116 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, format_decimal, get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from .config import load_config
+from .extensions import babel, csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def _is_utf8_urlencoded(body: bytes) -> bool:
+    try:
+        for pair in body.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_request_body() -> None:
+    """Refuse query strings and form bodies that are not UTF-8 instead of guessing at them,
+    and streamed (chunked) bodies that reach the size limit."""
+    if not _is_utf8_urlencoded(request.query_string):
+        raise BadRequest()
+    if request.mimetype != "application/x-www-form-urlencoded" or request.content_length == 0:
+        return
+    # get_data caches the body; the form parser then reads from that cache.
+    body = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        # Werkzeug cuts a body without Content-Length at the limit silently.
+        raise RequestEntityTooLarge()
+    if not _is_utf8_urlencoded(body):
+        raise BadRequest()
+
+
+def _configure_sqlite(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    def on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers work while one writer commits; several gunicorn workers share it.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    with app.app_context():
+        event.listen(db.engine, "connect", on_connect)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides the environment (tests, tools)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations")
+    )
+
+    db.init_app(app)
+    _configure_sqlite(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    # Before CSRFProtect, whose check parses the form: the raw body must be read first.
+    app.before_request(_check_request_body)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.after_request
+    def commit_session(response):
+        # One commit point per request; views and services only flush.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "current_locale": str(get_locale() or "vi"),
+            "format_datetime": format_datetime,
+            "format_decimal": format_decimal,
+        }
+
+    from . import cli, core, errors
+    from admin import bp as admin_bp
+    from survey import bp as survey_bp
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    errors.register(app)
+    cli.register(app)
+    return app
