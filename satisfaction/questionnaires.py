@@ -61,6 +61,8 @@ class Item:
     text: Mapping[str, str]
     scale: Scale
     required: bool
+    #: A higher answer is worse (e.g. "I had to pay informal charges"); scoring flips it.
+    reverse: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ class Definition:
     def scored_items(self) -> Iterator[Item]:
         for group in self.elements:
             yield from group.items
+
+    @property
+    def scored_scale(self) -> Scale:
+        """The one scale of the scored items."""
+        return self.elements[0].items[0].scale
 
     def item(self, code: str) -> Item:
         for item in self.items():
@@ -247,12 +254,19 @@ def parse_definition(data: Any, source: str = "<questionnaire>") -> Definition:
                 if not isinstance(required, bool):
                     check.fail(f"{item_where}.required: true or false")
                     required = scored
-                items.append(Item(item_code, item_text, scale, required))
+                reverse = raw_item.get("reverse", False)
+                if not isinstance(reverse, bool):
+                    check.fail(f"{item_where}.reverse: true or false")
+                    reverse = False
+                items.append(Item(item_code, item_text, scale, required, reverse))
             groups.append(Group(group_code, label, tuple(items), scored))
         return tuple(groups)
 
     elements = parse_groups("elements", scored=True)
     extras = parse_groups("extras", scored=False) if "extras" in data else ()
+    scored_scales = {item.scale.code for group in elements for item in group.items}
+    if len(scored_scales) > 1:
+        check.fail(f"elements: scored items must share one scale, not {sorted(scored_scales)}")
 
     if check.problems:
         raise QuestionnaireError(source, check.problems)
