@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
 
@@ -16,3 +17,13 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons (sign out): just the CSRF token."""
+
+
+class ImportForm(FlaskForm):
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired()])
+    file = FileField(
+        _l("CSV file (UTF-8)"),
+        validators=[FileRequired(_l("Please choose a CSV file.")),
+                    FileAllowed(["csv", "txt"], _l("Please choose a .csv file."))],
+    )
+    skip_bad = BooleanField(_l("Store the good rows even if some rows have errors"))

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import timedelta
+
 import qrcode
 import qrcode.image.svg
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from satisfaction.extensions import db
-from satisfaction.models import Counter, QrToken, Response, Unit, User
+from satisfaction.models import (
+    Counter,
+    LoginAttempt,
+    QrToken,
+    Questionnaire,
+    Response,
+    Unit,
+    User,
+)
 from satisfaction.types import utcnow
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
@@ -25,6 +38,34 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+#: Failed sign-ins allowed per e-mail, and per client, within the window.
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_CLIENT = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+def _keyed(value: str | None) -> str:
+    key = current_app.secret_key.encode()
+    return hmac.new(key, (value or "").strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def is_throttled(email: str, client: str | None) -> bool:
+    """Too many recent failures for this e-mail or from this client (shared by every app
+    server through the database)."""
+    since = utcnow() - THROTTLE_WINDOW
+    recent = sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since)
+    by_email = db.session.scalar(recent.where(LoginAttempt.email_hash == _keyed(email)))
+    by_client = db.session.scalar(recent.where(LoginAttempt.client_hash == _keyed(client)))
+    return by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT
+
+
+def record_failure(email: str, client: str | None) -> None:
+    db.session.add(LoginAttempt(email_hash=_keyed(email), client_hash=_keyed(client)))
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1)))
+    # Failed sign-ins answer 401, which the request handler rolls back: keep this one.
+    db.session.commit()
 
 
 def active_user(user_id: int | None) -> User | None:
@@ -68,3 +109,10 @@ def qr_svg(url: str) -> str:
     code.make(fit=True)
     # The factory names every path "qr-path"; ids must be unique when codes share a page.
     return code.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")
+
+
+def questionnaire_choices(locale: str) -> list[tuple[str, str]]:
+    return [
+        (q.code, f"{q.title(locale)} ({q.code})")
+        for q in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code))
+    ]

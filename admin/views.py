@@ -2,24 +2,64 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from satisfaction.access import scope_for
 from satisfaction.links import survey_url
+from satisfaction.paper import ImportRefused, import_paper_forms
 
 from . import bp, services
-from .forms import EmptyForm, LoginForm
+from .forms import EmptyForm, ImportForm, LoginForm
+
+IMPORT_MESSAGES = {
+    "not_utf8": _l("The file is not UTF-8 text. In Excel choose “CSV UTF-8” when saving."),
+    "empty": _l("The file is empty."),
+    "bad_csv": _l("The file is not valid CSV."),
+    "missing_columns": _l("Columns are missing"),
+    "unknown_columns": _l("Unknown columns"),
+    "duplicate_columns": _l("Columns appear twice"),
+    "too_many_rows": _l("Too many rows in one file; split it."),
+    "unknown_questionnaire": _l("Unknown questionnaire"),
+    "wrong_cell_count": _l("The row does not have as many cells as the header"),
+    "unknown_unit": _l("Unknown unit code, or a unit you may not enter forms for"),
+    "bad_date": _l("The date must be written YYYY-MM-DD"),
+    "future_date": _l("The date is in the future"),
+    "unit_not_active": _l("The unit did not exist on that date"),
+    "missing_answer": _l("A required answer is missing"),
+    "bad_value": _l("A value is not on the scale"),
+    "comment_too_long": _l("The comment is longer than 2,000 characters"),
+    "bad_kind": _l("The respondent kind must be citizen or business"),
+    "bad_procedure_field": _l("Unknown procedure field code"),
+}
 
 PUBLIC_ENDPOINTS = {"admin.login"}
+#: POST endpoints any signed-in user may use (they change only their own session).
+SESSION_ENDPOINTS = {"admin.login", "admin.logout"}
 
 
 @bp.before_request
 def require_sign_in():
+    """The one gate of the module: signed in, and read-only users never change data."""
+    g.locale = str(get_locale() or "vi")
     g.user = services.active_user(session.get("user_id"))
-    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        return redirect(url_for("admin.login", next=request.path))
+    if g.user is None:
+        if request.endpoint not in PUBLIC_ENDPOINTS:
+            return redirect(url_for("admin.login", next=request.path))
+        return None
+    g.scope = scope_for(g.user)
+    if request.method not in ("GET", "HEAD") and request.endpoint not in SESSION_ENDPOINTS:
+        if not g.scope.can_write:
+            abort(403)
     return None
+
+
+@bp.context_processor
+def admin_helpers():
+    return {"logout_form": EmptyForm()} if g.get("user") else {}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,8 +67,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        if services.is_throttled(form.email.data, request.remote_addr):
+            abort(429)
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is None:
+            services.record_failure(form.email.data, request.remote_addr)
+        else:
             session.clear()
             session["user_id"] = user.id
             session.permanent = False
@@ -53,6 +97,8 @@ def logout():
 
 @bp.get("/")
 def index():
+    if not g.scope.is_admin:
+        return redirect(url_for("admin.reports_home"))
     units = services.unit_tree()
     codes = {
         token.id: Markup(services.qr_svg(survey_url(token.token)))
@@ -63,5 +109,32 @@ def index():
     }
     return render_template(
         "admin/index.html", units=units, qr_svgs=codes, survey_url=survey_url,
-        activity=services.counter_activity(), logout_form=EmptyForm(),
+        activity=services.counter_activity(),
     )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_responses():
+    """Paper forms: a CSV batch, all-or-nothing unless the user asks to skip bad rows."""
+    if not g.scope.can_write:
+        abort(403)
+    form = ImportForm()
+    form.questionnaire.choices = services.questionnaire_choices(g.locale)
+    result, refused, status = None, None, 200
+    if form.validate_on_submit():
+        try:
+            result = import_paper_forms(
+                form.questionnaire.data, form.file.data.read(), g.scope,
+                skip_bad=form.skip_bad.data, user_id=g.user.id,
+            )
+        except ImportRefused as exc:
+            refused, status = exc, 422
+        else:
+            if result.errors and not form.skip_bad.data:
+                status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/import.html", form=form, result=result, refused=refused,
+        messages=IMPORT_MESSAGES,
+    ), status

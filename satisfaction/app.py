@@ -106,11 +106,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli, core, errors
     from admin import bp as admin_bp
+    from api import bp as api_bp
     from survey import bp as survey_bp
 
     app.register_blueprint(core.bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     errors.register(app)
     cli.register(app)
     return app

@@ -17,11 +17,15 @@ from werkzeug.security import generate_password_hash
 from .app import PROJECT_ROOT
 from .extensions import db
 from .links import absolute, survey_url
-from .models import User
+from .access import Scope
+from .models import Role, Unit, User
 from .questionnaires import QuestionnaireError
 from .seed import seed_district1, sync_questionnaires
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
+report_cli = AppGroup("report", help="Index reports.")
+responses_cli = AppGroup("responses", help="Responses: paper batches.")
+counts_cli = AppGroup("counts", help="The per-day counts the reports read.")
 questionnaires_cli = AppGroup("questionnaires", help="Manage questionnaire versions.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
@@ -55,6 +59,131 @@ def questionnaires_load(files: tuple[Path, ...]) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
+
+
+#: The CLI runs as the system: it sees every unit and index.
+SYSTEM_SCOPE = Scope("system", None, None, None, True, True, True)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--unit", "unit_code", help="Unit code (required for unit managers and "
+              "index owners).")
+@click.option("--name", default=None)
+def users_create(email: str, role: str, unit_code: str | None, name: str | None) -> None:
+    """Create a staff account and print its generated password."""
+    from .models import AuditEntry
+
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.ClickException(f"not an e-mail address: {email}")
+    if db.session.scalar(sa.select(User).where(User.email == email)):
+        raise click.ClickException(f"a user with e-mail {email} already exists")
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"unknown unit {unit_code}")
+    elif role in (Role.UNIT_MANAGER, Role.INDEX_OWNER):
+        raise click.ClickException(f"--unit is required for the role {role}")
+    password = secrets.token_urlsafe(12)
+    user = User(email=email, name=name, role=role, unit_id=unit.id if unit else None,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.add(AuditEntry(action="users.create", subject=email,
+                              details={"role": role, "unit": unit_code}))
+    db.session.commit()
+    click.echo(f"Created {email} ({role}{', ' + unit_code if unit_code else ''}).")
+    click.echo(f"Password: {password}")
+
+
+@users_cli.command("token")
+@click.option("--email", required=True)
+def users_token(email: str) -> None:
+    """Issue a new API token for a user and print it (shown once)."""
+    from api.services import issue_token
+
+    from .models import AuditEntry
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    token = issue_token(user)
+    db.session.add(AuditEntry(action="users.token", subject=user.email))
+    db.session.commit()
+    click.echo(token)
+
+
+@report_cli.command("export")
+@click.option("--index", "index_code", required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--from", "start", help="YYYY-MM-DD")
+@click.option("--to", "end", help="YYYY-MM-DD")
+@click.option("--period", help="YYYY, YYYY-Qn or YYYY-MM (instead of --from/--to)")
+@click.option("--questionnaire", default=None)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def report_export(index_code, unit_code, start, end, period, questionnaire, fmt, out) -> None:
+    """Write an index report for a unit and a period to an XLSX or CSV file."""
+    from werkzeug.exceptions import HTTPException
+
+    from . import exports, periods
+    from .reports import ReportError, unit_report
+
+    try:
+        chosen = periods.parse(period, start, end)
+        report = unit_report(SYSTEM_SCOPE, index_code, unit_code, chosen, questionnaire,
+                             with_comments=False)
+    except periods.PeriodError as exc:
+        raise click.ClickException(f"bad period: {exc}") from exc
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except HTTPException as exc:
+        raise click.ClickException(f"unknown index {index_code} or unit {unit_code}") from exc
+    if fmt == "xlsx":
+        out.write_bytes(exports.report_xlsx(report))
+    else:
+        out.write_text(exports.report_csv(report), encoding="utf-8")
+    value = "no data" if report.result.value is None else f"{report.result.value:.2f}"
+    click.echo(f"{report.index.code} {report.unit.code} {report.period.label}: {value} "
+               f"({report.result.responses} responses) -> {out}")
+
+
+@responses_cli.command("import")
+@click.option("--questionnaire", required=True)
+@click.option("--skip-bad", is_flag=True, help="Store the good rows even if some are bad.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
+    """Enter a CSV batch of paper forms (channel "paper")."""
+    from .paper import ImportRefused, import_paper_forms
+
+    try:
+        result = import_paper_forms(questionnaire, file.read_bytes(), SYSTEM_SCOPE,
+                                    skip_bad=skip_bad)
+    except ImportRefused as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{file.name}: {exc}; nothing was stored") from exc
+    for error in result.errors:
+        click.echo(f"line {error.line}: {error.problem} {error.detail}".rstrip(), err=True)
+    if result.errors and not skip_bad:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{len(result.errors)} problems in {result.rows} rows; nothing was stored "
+            "(fix them, or use --skip-bad)"
+        )
+    db.session.commit()
+    click.echo(f"{result.stored} of {result.rows} forms stored.")
+
+
+@counts_cli.command("rebuild")
+def counts_rebuild() -> None:
+    """Recompute the per-day counts from the stored responses."""
+    from .counting import rebuild
+
+    n = rebuild()
+    db.session.commit()
+    click.echo(f"Counted {n} responses.")
 
 
 @users_cli.command("password")
@@ -105,5 +234,6 @@ def translate_compile() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (seed_cli, questionnaires_cli, users_cli, translate_cli):
+    for group in (seed_cli, questionnaires_cli, users_cli, translate_cli, report_cli,
+                  responses_cli, counts_cli):
         app.cli.add_command(group)

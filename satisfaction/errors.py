@@ -33,6 +33,7 @@ class InvalidCode(NotFound):
 
 TITLES = {
     400: _l("The request could not be processed"),
+    401: _l("Please sign in"),
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),

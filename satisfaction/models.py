@@ -274,3 +274,124 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class IndexDefinition(db.Model):
+    """An index of the catalogue (SIPAS, PCI, PAPI, PAR INDEX, business support), loaded from
+    ``data/indices.json``: who owns it, its target, and how it is scored."""
+
+    __tablename__ = "index_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    #: The office that advises on the index and to which units report.
+    owner_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    #: Comma-separated respondent kinds, e.g. "citizen,business".
+    audience: Mapped[str] = mapped_column(sa.String(64))
+    #: Default target on the index's own scale; a unit may have its own (``IndexTarget``).
+    target: Mapped[float]
+    #: Name of the scoring function in ``satisfaction.scoring.METHODS``.
+    method: Mapped[str] = mapped_column(sa.String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    questionnaire_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    scale_min: Mapped[float]
+    scale_max: Mapped[float]
+    scale_unit: Mapped[str] = mapped_column(sa.String(16), default="")
+    note_vi: Mapped[str] = mapped_column(sa.Text, default="")
+    note_en: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    owner: Mapped[Unit | None] = relationship()
+
+    def name(self, locale: str | None = "vi") -> str:
+        return self.name_en if locale == "en" else self.name_vi
+
+    def note(self, locale: str | None = "vi") -> str:
+        return self.note_en if locale == "en" else self.note_vi
+
+
+class IndexTarget(db.Model):
+    """A unit's own target for an index, overriding the catalogue's default."""
+
+    __tablename__ = "index_target"
+    __table_args__ = (sa.UniqueConstraint("index_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    index_id: Mapped[int] = mapped_column(sa.ForeignKey("index_definition.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    target: Mapped[float]
+
+
+class DailyCount(db.Model):
+    """How many answers each value of an item received, per unit and local day.
+
+    Kept up to date in the transaction that stores (or releases) a response, so reports
+    cost units × days × items, whatever the number of responses. ``value`` 0 counts
+    "no opinion" (a key column cannot be NULL).
+    """
+
+    __tablename__ = "daily_count"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class DailyResponseCount(db.Model):
+    """How many accepted responses a unit received on a local day, per questionnaire version."""
+
+    __tablename__ = "daily_response_count"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), primary_key=True
+    )
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the read-only API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """A failed sign-in, for throttling across all app servers; identifiers are keyed hashes."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_email_hash_at", "email_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(sa.String(64))
+    client_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when: imports, users, tokens, targets, releases."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

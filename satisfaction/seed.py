@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from .extensions import db
 from .models import (
     Counter,
+    IndexDefinition,
     ProcedureField,
     QrToken,
     Questionnaire,
@@ -92,6 +93,54 @@ def sync_questionnaires(paths: list[Path] | None = None) -> list[str]:
             stored.checksum = digest
             report.append(f"{definition.code} v{definition.version}: updated (no responses yet)")
         db.session.flush()
+    return report
+
+
+class CatalogueError(ValueError):
+    """An index catalogue entry that does not fit the questionnaires or the units."""
+
+
+def sync_indices(path: Path = DATA_DIR / "indices.json") -> list[str]:
+    """Load the index catalogue; checks each entry against its questionnaires and owner."""
+    from . import scoring
+    from .reports import source_of
+
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    existing = {i.code: i for i in db.session.scalars(sa.select(IndexDefinition))}
+    report = []
+    for position, entry in enumerate(entries):
+        code = entry["code"]
+        index = existing.get(code) or IndexDefinition(code=code)
+        owner = db.session.scalar(sa.select(Unit).where(Unit.code == entry.get("owner")))
+        if entry.get("owner") and owner is None:
+            raise CatalogueError(f"{code}: unknown owner unit {entry['owner']!r}")
+        if entry["method"] not in scoring.METHODS:
+            raise CatalogueError(f"{code}: unknown scoring method {entry['method']!r}")
+        index.name_vi, index.name_en = entry["name"]["vi"], entry["name"]["en"]
+        index.owner_unit_id = owner.id if owner else None
+        index.audience = ",".join(entry.get("audience", []))
+        index.target = float(entry["target"])
+        index.method = entry["method"]
+        index.params = entry.get("params", {})
+        index.questionnaire_codes = list(entry["questionnaires"])
+        index.scale_min = float(entry["scale"]["min"])
+        index.scale_max = float(entry["scale"]["max"])
+        index.scale_unit = entry["scale"].get("unit", "")
+        index.note_vi = entry.get("note", {}).get("vi", "")
+        index.note_en = entry.get("note", {}).get("en", "")
+        index.position = position
+        if not index.scale_min <= index.target <= index.scale_max:
+            raise CatalogueError(f"{code}: target {index.target} is outside its scale")
+        db.session.add(index)
+        db.session.flush()
+        for questionnaire_code in index.questionnaire_codes:
+            source = source_of(index, questionnaire_code)
+            # Scoring empty counts checks the method's parameters against the structure.
+            try:
+                scoring.score(index.method, source.structure, {}, index.params)
+            except ValueError as exc:
+                raise CatalogueError(f"{code}/{questionnaire_code}: {exc}") from exc
+        report.append(f"{code}: {'updated' if code in existing else 'loaded'}")
     return report
 
 
@@ -203,4 +252,5 @@ def seed_district1(
         )
         db.session.add(admin)
         db.session.flush()
+    sync_indices()
     return DemoSummary(DEMO_ADMIN_EMAIL, password, tokens)

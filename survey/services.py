@@ -11,6 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
+from satisfaction import counting
 from satisfaction.extensions import db
 from satisfaction.models import (
     Answer,
@@ -168,8 +169,10 @@ def store_response(
         procedure_field_id = db.session.scalar(
             sa.select(ProcedureField.id).where(ProcedureField.code == procedure_field_code)
         )
+    submitted_at = utcnow()
     response = Response(
         submission_key=submission_key,
+        submitted_at=submitted_at,
         questionnaire_version_id=target.version_id,
         unit_id=target.unit_id,
         counter_id=target.counter_id,
@@ -200,4 +203,10 @@ def store_response(
                 for code, value in answers.items()
             ],
         )
+    counting.add_response(
+        day=counting.local_day(submitted_at),
+        unit_id=target.unit_id,
+        version_id=target.version_id,
+        answers=answers,
+    )
     return True

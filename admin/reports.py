@@ -1,0 +1,168 @@
+"""Report pages and exports of the offices' module."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from satisfaction import exports, periods
+from satisfaction.access import visible_indices, visible_units
+from satisfaction.charts import trend_svg
+from satisfaction.models import UnitKind
+from satisfaction.reports import (
+    BELOW,
+    MEETS,
+    NO_DATA,
+    ReportError,
+    lowest_items,
+    unit_report,
+)
+
+from . import bp
+
+PERIOD_MESSAGES = {
+    "bad_period": _l("The period must look like 2026, 2026-Q1 or 2026-03."),
+    "bad_date": _l("Dates must be written as YYYY-MM-DD, for example 2026-03-31."),
+    "end_before_start": _l("The period ends before it starts. Please check the dates."),
+    "too_long": _l("The period is too long: at most ten years."),
+}
+REPORT_MESSAGES = {
+    "unknown_questionnaire": _l("This index has no questionnaire with that code."),
+}
+STATE_LABELS = {
+    MEETS: _l("Meets the target"),
+    BELOW: _l("Below the target"),
+    NO_DATA: _l("No data"),
+}
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return _("No data")
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+
+
+def period_from_request() -> periods.Period:
+    try:
+        return periods.parse(
+            request.args.get("period"), request.args.get("from"), request.args.get("to"),
+            today=date.today(),
+        )
+    except periods.PeriodError as exc:
+        abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
+
+
+def default_unit_code() -> str:
+    units = visible_units(g.scope)
+    if not units:
+        abort(403)
+    ranked = sorted(units, key=lambda u: ([UnitKind.DISTRICT, UnitKind.OFFICE, UnitKind.WARD]
+                                          .index(u.kind), u.code))
+    if g.user.unit_id and g.scope.sees_unit(g.user.unit_id):
+        return next(u.code for u in units if u.id == g.user.unit_id)
+    return ranked[0].code
+
+
+@bp.get("/reports/")
+def reports_home():
+    indices = visible_indices(g.scope)
+    if not indices:
+        abort(403)
+    return redirect(url_for(".report", index_code=indices[0].code,
+                            unit_code=default_unit_code(), **_period_args()))
+
+
+PERIOD_ARGS = ("period", "from", "to", "questionnaire")
+
+
+def _period_args() -> dict[str, str]:
+    return {k: v for k in PERIOD_ARGS if (v := request.args.get(k, "").strip())}
+
+
+@bp.get("/reports/show")
+def report_redirect():
+    """Where the filter form (a plain GET form, no JavaScript) lands."""
+    index_code = request.args.get("index", "")
+    unit_code = request.args.get("unit", "")
+    if not index_code or not unit_code:
+        return redirect(url_for(".reports_home"))
+    return redirect(url_for(".report", index_code=index_code, unit_code=unit_code,
+                            **_period_args()))
+
+
+def _report():
+    period = period_from_request()
+    try:
+        return unit_report(
+            g.scope, request.view_args["index_code"], request.view_args["unit_code"], period,
+            request.args.get("questionnaire") or None,
+        )
+    except ReportError as exc:
+        abort(400, description=str(REPORT_MESSAGES.get(str(exc), exc)))
+
+
+@bp.get("/reports/<index_code>/<unit_code>")
+def report(index_code: str, unit_code: str):
+    report = _report()
+    locale = g.locale
+    chart = Markup(trend_svg(
+        [(f"{m:02d}/{y}", p.value, p.responses) for (y, m), p in
+         ((point.month, point) for point in report.trend)],
+        scale_min=report.index.scale_min, scale_max=report.index.scale_max,
+        target=report.result.target,
+        title=_("%(index)s by month", index=report.index.name(locale)),
+        no_data=_("No data"), fmt=fmt,
+    ))
+    return render_template(
+        "admin/report.html",
+        report=report, chart=chart, fmt=fmt, states=STATE_LABELS,
+        indices=visible_indices(g.scope), units=visible_units(g.scope),
+        definition=report.source.definition, locale=locale,
+        lowest_codes={item.code for item in report.lowest},
+        lowest_of=lambda row: lowest_items(row.score), period_args=_period_args(),
+    )
+
+
+@bp.get("/reports/<index_code>/<unit_code>.xlsx")
+def report_xlsx(index_code: str, unit_code: str):
+    report = _report()
+    data = exports.report_xlsx(report, g.locale)
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": exports.attachment(report, "xlsx")},
+    )
+
+
+@bp.get("/reports/<index_code>/<unit_code>.csv")
+def report_csv(index_code: str, unit_code: str):
+    report = _report()
+    return Response(
+        exports.report_csv(report, g.locale),
+        mimetype="text/csv",
+        headers={"Content-Disposition": exports.attachment(report, "csv")},
+    )
+
+
+@bp.get("/reports/<index_code>/<unit_code>/responses.csv")
+def responses_csv(index_code: str, unit_code: str):
+    report = _report()
+    return Response(
+        stream_with_context(exports.responses_csv(report, g.scope)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": exports.attachment(report, "csv", "phieu")},
+    )

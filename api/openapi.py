@@ -1,0 +1,91 @@
+"""The OpenAPI 3.1 description of ``/api/v1``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error() -> dict[str, Any]:
+    return {"description": "Error", "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+
+
+def document() -> dict[str, Any]:
+    localised = {"type": "object", "properties": {"vi": {"type": "string"},
+                                                  "en": {"type": "string"}}}
+    number_or_null = {"type": ["number", "null"]}
+    criterion = {"type": "object", "required": ["code", "n", "value"], "properties": {
+        "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
+        "no_opinion": {"type": "integer"}, "value": number_or_null, "mean": number_or_null,
+        "distribution": {"type": "object", "additionalProperties": {"type": "integer"}}}}
+    element = {"type": "object", "required": ["code", "n", "value", "criteria"], "properties": {
+        "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
+        "value": number_or_null, "criteria": {"type": "array", "items": criterion}}}
+    period_params = [
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "period", "in": "query", "description": "YYYY, YYYY-Qn or YYYY-MM",
+         "schema": {"type": "string"}},
+    ]
+    secured = {"security": [{"bearer": []}]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Public service satisfaction — read-only API",
+            "version": "1.0.0",
+            "description": "Indices (SIPAS, PCI, PAPI, PAR INDEX, business support) per unit "
+                           "and period. A value is null when there are no answers: never 0.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"}}},
+                "Indicators": {"type": "object", "required": [
+                    "index", "unit", "period", "responses", "value", "elements"], "properties": {
+                    "index": {"type": "string"},
+                    "unit": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "name": localised}},
+                    "period": {"type": "object", "properties": {
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "label": {"type": "string"}}},
+                    "questionnaire": {"type": "string"},
+                    "responses": {"type": "integer"},
+                    "value": number_or_null,
+                    "target": {"type": "number"},
+                    "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
+                    "elements": {"type": "array", "items": element},
+                    "units": {"type": "array", "items": {"type": "object"}}}},
+            },
+        },
+        "paths": {
+            "/indicators": {"get": {
+                **secured,
+                "summary": "An index for a unit (rolled up over the units below) and a period",
+                "parameters": [
+                    {"name": "index", "in": "query", "required": True,
+                     "schema": {"type": "string"}, "example": "sipas"},
+                    {"name": "unit", "in": "query", "required": True,
+                     "schema": {"type": "string"}, "example": "Q1"},
+                    {"name": "questionnaire", "in": "query", "schema": {"type": "string"}},
+                    *period_params,
+                ],
+                "responses": {
+                    "200": {"description": "The indicators", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Indicators"}}}},
+                    "400": _error(), "401": _error(), "403": _error(), "404": _error()},
+            }},
+            "/units": {"get": {**secured, "summary": "Units visible to the token",
+                               "responses": {"200": {"description": "Units"},
+                                             "401": _error()}}},
+            "/indices": {"get": {**secured, "summary": "Indices visible to the token",
+                                 "responses": {"200": {"description": "Indices"},
+                                               "401": _error()}}},
+            "/questionnaires": {"get": {**secured,
+                                        "summary": "Questionnaires with elements and item codes",
+                                        "responses": {"200": {"description": "Questionnaires"},
+                                                      "401": _error()}}},
+        },
+    }

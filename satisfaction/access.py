@@ -1,0 +1,115 @@
+"""Who may see what. Every query for results goes through a ``Scope`` made here.
+
+- admin and reviewer: every unit, every index;
+- index owner (an office): every unit, the indices that office owns;
+- unit manager: their unit and the units below it, every index;
+- observer (the Fatherland Front): every unit, SIPAS only, no personal data, read only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden, NotFound
+
+from .extensions import db
+from .models import IndexDefinition, Role, Unit, User
+
+OBSERVER_INDICES = frozenset({"sipas"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    user_id: int | None
+    #: Units the user may see; None means all.
+    unit_ids: frozenset[int] | None
+    #: Indices the user may see; None means all.
+    index_codes: frozenset[str] | None
+    #: May read free text (comments), which can hold names and phone numbers.
+    personal_data: bool
+    #: May change data (import, manage); observers never.
+    can_write: bool
+    is_admin: bool
+
+    def sees_unit(self, unit_id: int) -> bool:
+        return self.unit_ids is None or unit_id in self.unit_ids
+
+    def sees_index(self, code: str) -> bool:
+        return self.index_codes is None or code in self.index_codes
+
+    def unit_filter(self, column):
+        """A WHERE clause restricting ``column`` (a unit id column) to visible units."""
+        return sa.true() if self.unit_ids is None else column.in_(sorted(self.unit_ids))
+
+
+def descendants(unit_id: int, units: Iterable[Unit] | None = None) -> frozenset[int]:
+    """The unit and every unit below it."""
+    if units is None:
+        units = db.session.scalars(sa.select(Unit)).all()
+    children: dict[int | None, list[int]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    found, stack = set(), [unit_id]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, ()))
+    return frozenset(found)
+
+
+def scope_for(user: User) -> Scope:
+    role = user.role
+    if role in (Role.ADMIN, Role.REVIEWER):
+        return Scope(role, user.id, None, None, True, True, role == Role.ADMIN)
+    if role == Role.INDEX_OWNER:
+        owned = frozenset(
+            db.session.scalars(
+                sa.select(IndexDefinition.code).where(
+                    IndexDefinition.owner_unit_id == user.unit_id
+                )
+            )
+        )
+        return Scope(role, user.id, None, owned, True, True, False)
+    if role == Role.UNIT_MANAGER and user.unit_id is not None:
+        return Scope(role, user.id, descendants(user.unit_id), None, True, True, False)
+    if role == Role.OBSERVER:
+        return Scope(role, user.id, None, OBSERVER_INDICES, False, False, False)
+    # A unit manager without a unit sees nothing rather than everything.
+    return Scope(role, user.id, frozenset(), frozenset(), False, False, False)
+
+
+def require_unit(scope: Scope, code: str) -> Unit:
+    """The unit with ``code`` if the scope may see it; 404 otherwise (an id typed into the
+    URL does not even reveal that the unit exists)."""
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    if unit is None or not scope.sees_unit(unit.id):
+        raise NotFound()
+    return unit
+
+
+def require_index(scope: Scope, code: str) -> IndexDefinition:
+    index = db.session.scalar(sa.select(IndexDefinition).where(IndexDefinition.code == code))
+    if index is None:
+        raise NotFound()
+    if not scope.sees_index(index.code):
+        raise Forbidden()
+    return index
+
+
+def visible_units(scope: Scope) -> list[Unit]:
+    return list(
+        db.session.scalars(
+            sa.select(Unit).where(scope.unit_filter(Unit.id)).order_by(Unit.kind, Unit.code)
+        )
+    )
+
+
+def visible_indices(scope: Scope) -> list[IndexDefinition]:
+    query = sa.select(IndexDefinition).order_by(IndexDefinition.position)
+    if scope.index_codes is not None:
+        query = query.where(IndexDefinition.code.in_(sorted(scope.index_codes)))
+    return list(db.session.scalars(query))

@@ -1,0 +1,122 @@
+"""Per-day answer counts, kept up to date as responses arrive.
+
+Reports read these counts instead of the answers, so their cost follows
+units × days × items, not the number of responses. Every change of what counts
+(a stored response, a released or rejected one, a paper batch) goes through here, in the
+same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .extensions import db
+from .models import Answer, DailyCount, DailyResponseCount, Response, ResponseStatus
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+#: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
+NO_OPINION_KEY = 0
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Ho Chi Minh City of an aware timestamp."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def _upsert(table: sa.Table, keys: list[str], rows: list[dict]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={"count": table.c["count"] + stmt.excluded["count"]}
+    )
+    db.session.execute(stmt, rows)
+
+
+def add_response(
+    *,
+    day: date,
+    unit_id: int,
+    version_id: int,
+    answers: Mapping[str, int | None],
+    sign: int = 1,
+) -> None:
+    """Add (``sign=1``) or take away (``sign=-1``) one response's answers."""
+    _upsert(
+        DailyResponseCount.__table__,
+        ["day", "unit_id", "questionnaire_version_id"],
+        [{"day": day, "unit_id": unit_id, "questionnaire_version_id": version_id, "count": sign}],
+    )
+    if answers:
+        _upsert(
+            DailyCount.__table__,
+            ["day", "unit_id", "questionnaire_version_id", "item_code", "value"],
+            [
+                {
+                    "day": day,
+                    "unit_id": unit_id,
+                    "questionnaire_version_id": version_id,
+                    "item_code": code,
+                    "value": NO_OPINION_KEY if value is None else value,
+                    "count": sign,
+                }
+                for code, value in answers.items()
+            ],
+        )
+
+
+def add_stored_response(response: Response, sign: int = 1) -> None:
+    """Count (or uncount) a response already in the session, reading its answers."""
+    answers = dict(
+        db.session.execute(
+            sa.select(Answer.item_code, Answer.value).where(Answer.response_id == response.id)
+        ).all()
+    )
+    add_response(
+        day=local_day(response.submitted_at),
+        unit_id=response.unit_id,
+        version_id=response.questionnaire_version_id,
+        answers=answers,
+        sign=sign,
+    )
+
+
+def rebuild(batch: int = 50_000) -> int:
+    """Recompute every count from the accepted responses (a repair tool, and the last step
+    of a bulk load). Streams the answers; returns the number of responses counted."""
+    db.session.execute(sa.delete(DailyCount))
+    db.session.execute(sa.delete(DailyResponseCount))
+    accepted = Response.status == ResponseStatus.ACCEPTED.value
+    responses: dict[tuple, int] = {}
+    for submitted_at, unit_id, version_id in db.session.execute(
+        sa.select(Response.submitted_at, Response.unit_id, Response.questionnaire_version_id)
+        .where(accepted)
+        .execution_options(yield_per=batch)
+    ):
+        key = (local_day(submitted_at), unit_id, version_id)
+        responses[key] = responses.get(key, 0) + 1
+    answers: dict[tuple, int] = {}
+    for submitted_at, unit_id, version_id, code, value in db.session.execute(
+        sa.select(Response.submitted_at, Response.unit_id, Response.questionnaire_version_id,
+                  Answer.item_code, Answer.value)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(accepted)
+        .execution_options(yield_per=batch)
+    ):
+        key = (local_day(submitted_at), unit_id, version_id, code,
+               NO_OPINION_KEY if value is None else value)
+        answers[key] = answers.get(key, 0) + 1
+    columns = ("day", "unit_id", "questionnaire_version_id")
+    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in responses.items()]
+    if rows:
+        db.session.execute(sa.insert(DailyResponseCount.__table__), rows)
+    columns += ("item_code", "value")
+    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in answers.items()]
+    for start in range(0, len(rows), batch):
+        db.session.execute(sa.insert(DailyCount.__table__), rows[start:start + batch])
+    return sum(responses.values())

@@ -1,0 +1,184 @@
+"""Exports of a report: XLSX and CSV (Vietnamese names, numbers as numbers), raw responses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .access import Scope, descendants
+from .counting import LOCAL_TZ, local_day
+from .extensions import db
+from .models import Answer, Counter, ProcedureField, Response, ResponseStatus, Unit
+from .questionnaires import text
+from .reports import Report
+
+STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}
+BOM = "\ufeff"
+
+
+def attachment(report: Report, extension: str, prefix: str = "bao-cao") -> str:
+    name = f"{prefix}-{report.index.code}-{report.unit.code}-{report.period.label}"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    return f'attachment; filename="{name}.{extension}"'
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _levels(report: Report):
+    """Rows per level: overall, elements, criteria, units — shared by XLSX and CSV."""
+    definition = report.source.definition
+    score = report.result.score
+    overall = [
+        ("Chỉ số", report.index.name("vi")),
+        ("Đơn vị", report.unit.name("vi")),
+        ("Mã đơn vị", report.unit.code),
+        ("Kỳ báo cáo", report.period.label),
+        ("Từ ngày", report.period.start.isoformat()),
+        ("Đến ngày", report.period.end.isoformat()),
+        ("Bộ câu hỏi", f"{report.source.questionnaire.code}"),
+        ("Số phiếu", report.result.responses),
+        ("Giá trị", _round(score.value)),
+        ("Chỉ tiêu", report.result.target),
+        ("Đánh giá", STATE_VI[report.result.state]),
+        ("Kỳ trước", _round(report.previous.value)),
+        ("Thay đổi so với kỳ trước", _round(report.change)),
+    ]
+    labels = {group.code: text(group.label, "vi") for group in definition.elements}
+    items = {item.code: text(item.text, "vi") for item in definition.scored_items()}
+    elements = [
+        (e.code, labels.get(e.code, e.code), sum(i.n for i in e.items), _round(e.value))
+        for e in score.elements
+    ]
+    criteria = [
+        (e.code, i.code, items.get(i.code, i.code), i.n, i.no_opinion, _round(i.value),
+         _round(i.mean), *(i.distribution.get(v, 0) for v in sorted(i.distribution)))
+        for e in score.elements for i in e.items
+    ]
+    scale_values = sorted(score.elements[0].items[0].distribution) if score.elements else []
+    units = [
+        (r.unit.code, r.unit.name("vi"), r.responses, _round(r.value), r.target,
+         STATE_VI[r.state])
+        for r in report.children
+    ]
+    return overall, elements, criteria, units, scale_values
+
+
+def report_xlsx(report: Report, locale: str = "vi") -> bytes:
+    overall, elements, criteria, units, scale_values = _levels(report)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tổng hợp"
+    sheet.append(["Nội dung", "Giá trị"])
+    for row in overall:
+        sheet.append(list(row))
+    tables = [
+        ("Yếu tố", ["Mã yếu tố", "Yếu tố", "Số câu trả lời", "Giá trị"], elements),
+        ("Tiêu chí", ["Mã yếu tố", "Mã tiêu chí", "Tiêu chí", "Số câu trả lời",
+                      "Không có ý kiến", "Giá trị", "Điểm trung bình",
+                      *(f"Số trả lời mức {v}" for v in scale_values)], criteria),
+        ("Đơn vị", ["Mã đơn vị", "Đơn vị", "Số phiếu", "Giá trị", "Chỉ tiêu", "Đánh giá"], units),
+    ]
+    for title, header, rows in tables:
+        sheet = book.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(list(row))
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def report_csv(report: Report, locale: str = "vi") -> str:
+    """One table with a level column, UTF-8 with a BOM so Excel reads the diacritics."""
+    overall, elements, criteria, units, _ = _levels(report)
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out)
+    writer.writerow(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị"])
+    writer.writerow(["Tổng hợp", report.unit.code, report.index.name("vi"),
+                     report.result.responses, _round(report.result.value)])
+    for code, label, n, value in elements:
+        writer.writerow(["Yếu tố", code, label, n, value])
+    for _element, code, label, n, _no, value, *_rest in criteria:
+        writer.writerow(["Tiêu chí", code, label, n, value])
+    for code, label, n, value, _target, _state in units:
+        writer.writerow(["Đơn vị", code, label, n, value])
+    return out.getvalue()
+
+
+def responses_csv(report: Report, scope: Scope) -> Iterator[str]:
+    """Every accepted response of the report's units and period, one row each, with its
+    answers; no comment text and nothing that identifies a person."""
+    # Plain values only: the rows are produced after the request's session has committed.
+    item_codes = [item.code for item in report.source.definition.items()]
+    subtree = sorted(u for u in descendants(report.unit.id) if scope.sees_unit(u))
+    start = datetime.combine(report.period.start, time.min, LOCAL_TZ)
+    end = datetime.combine(report.period.end, time.max, LOCAL_TZ)
+    version_ids = list(report.source.version_ids)
+    questionnaire_code = report.source.questionnaire.code
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        out.write(BOM)
+        writer.writerow(["ma_phieu", "ngay", "don_vi", "quay", "kenh", "doi_tuong",
+                         "linh_vuc", "bo_cau_hoi", *item_codes])
+        yield out.getvalue()
+        last_id = 0
+        while True:
+            batch = db.session.execute(
+                sa.select(Response.id, Response.submitted_at, Unit.code, Counter.code,
+                          Response.channel, Response.respondent_kind, ProcedureField.code,
+                          Response.questionnaire_version_id)
+                .join(Unit, Unit.id == Response.unit_id)
+                .outerjoin(Counter, Counter.id == Response.counter_id)
+                .outerjoin(ProcedureField, ProcedureField.id == Response.procedure_field_id)
+                .where(
+                    Response.id > last_id,
+                    Response.unit_id.in_(subtree),
+                    Response.questionnaire_version_id.in_(version_ids),
+                    Response.status == ResponseStatus.ACCEPTED.value,
+                    Response.submitted_at.between(start, end),
+                )
+                .order_by(Response.id)
+                .limit(2000)
+            ).all()
+            if not batch:
+                return
+            answers: dict[int, dict[str, int | None]] = {}
+            for response_id, code, value in db.session.execute(
+                sa.select(Answer.response_id, Answer.item_code, Answer.value).where(
+                    Answer.response_id.in_([row[0] for row in batch])
+                )
+            ):
+                answers.setdefault(response_id, {})[code] = value
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for rid, at, unit, counter, channel, kind, field, _version in batch:
+                given = answers.get(rid, {})
+                writer.writerow([
+                    rid, local_day(at).isoformat(), unit, counter or "", channel, kind,
+                    field or "", questionnaire_code,
+                    *(("0" if given[c] is None else given[c]) if c in given else ""
+                      for c in item_codes),
+                ])
+            yield out.getvalue()
+            last_id = batch[-1][0]
+
+    return rows()

@@ -1,0 +1,293 @@
+"""Index reports for a unit and a period, read from the per-day counts.
+
+Roll-ups are computed from the counts of every unit below (answers, not averaged
+percentages), then scored by the index's method in ``satisfaction.scoring``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from . import scoring
+from .access import Scope, descendants, require_index, require_unit
+from .counting import LOCAL_TZ, NO_OPINION_KEY
+from .extensions import db
+from .models import (
+    DailyCount,
+    DailyResponseCount,
+    IndexDefinition,
+    IndexTarget,
+    Questionnaire,
+    Response,
+    ResponseStatus,
+    Unit,
+)
+from .periods import Period
+from .questionnaires import Definition, parse_definition
+
+MEETS, BELOW, NO_DATA = "meets", "below", "no_data"
+#: How many of the lowest criteria a report highlights.
+LOWEST = 3
+
+Month = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The questionnaire an index is read from: its versions and newest definition."""
+
+    questionnaire: Questionnaire
+    version_ids: tuple[int, ...]
+    definition: Definition
+    structure: scoring.Structure
+
+
+def structure_of(definition: Definition) -> scoring.Structure:
+    scale = definition.scored_scale
+    values = [option.value for option in scale.options]
+    return scoring.Structure(
+        elements=tuple(
+            scoring.ElementSpec(
+                group.code,
+                tuple(scoring.ItemSpec(item.code, item.reverse) for item in group.items),
+            )
+            for group in definition.elements
+        ),
+        scale_min=min(values),
+        scale_max=max(values),
+    )
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (e.g. an index without a questionnaire); a message key."""
+
+
+def source_of(index: IndexDefinition, questionnaire_code: str | None = None) -> Source:
+    codes = index.questionnaire_codes or []
+    code = questionnaire_code or (codes[0] if codes else None)
+    if code is None or code not in codes:
+        raise ReportError("unknown_questionnaire")
+    questionnaire = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.code == code))
+    if questionnaire is None or not questionnaire.versions:
+        raise ReportError("unknown_questionnaire")
+    newest = questionnaire.versions[-1]
+    definition = parse_definition(newest.definition, f"{code} v{newest.version}")
+    return Source(
+        questionnaire,
+        tuple(v.id for v in questionnaire.versions),
+        definition,
+        structure_of(definition),
+    )
+
+
+def _month_expr(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+@dataclass
+class Tallies:
+    """Counts of one period by unit and month: answers and responses."""
+
+    answers: dict[tuple[int, Month], dict[str, dict[int | None, int]]] = field(
+        default_factory=dict
+    )
+    responses: dict[tuple[int, Month], int] = field(default_factory=dict)
+
+    def counts(self, unit_ids: Iterable[int], months: Iterable[Month] | None = None):
+        """Summed answer counts and response total over the given units (and months)."""
+        units, wanted = set(unit_ids), set(months) if months is not None else None
+        total: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+        for (unit_id, month), items in self.answers.items():
+            if unit_id in units and (wanted is None or month in wanted):
+                for code, distribution in items.items():
+                    bucket = total[code]
+                    for value, n in distribution.items():
+                        bucket[value] += n
+        responses = sum(
+            n for (unit_id, month), n in self.responses.items()
+            if unit_id in units and (wanted is None or month in wanted)
+        )
+        return total, responses
+
+
+def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
+    """Two grouped queries over the per-day counts: cost follows units × months × items."""
+    units = sorted(set(unit_ids))
+    result = Tallies()
+    if not units:
+        return result
+    month = _month_expr(DailyCount.day).label("month")
+    rows = db.session.execute(
+        sa.select(DailyCount.unit_id, month, DailyCount.item_code, DailyCount.value,
+                  sa.func.sum(DailyCount.count))
+        .where(
+            DailyCount.questionnaire_version_id.in_(source.version_ids),
+            DailyCount.unit_id.in_(units),
+            DailyCount.day.between(period.start, period.end),
+        )
+        .group_by(DailyCount.unit_id, month, DailyCount.item_code, DailyCount.value)
+    )
+    for unit_id, month_text, code, value, n in rows:
+        if not n:
+            continue
+        key = (unit_id, (int(month_text[:4]), int(month_text[5:7])))
+        items = result.answers.setdefault(key, {})
+        items.setdefault(code, {})[None if value == NO_OPINION_KEY else value] = int(n)
+    month = _month_expr(DailyResponseCount.day).label("month")
+    for unit_id, month_text, n in db.session.execute(
+        sa.select(DailyResponseCount.unit_id, month, sa.func.sum(DailyResponseCount.count))
+        .where(
+            DailyResponseCount.questionnaire_version_id.in_(source.version_ids),
+            DailyResponseCount.unit_id.in_(units),
+            DailyResponseCount.day.between(period.start, period.end),
+        )
+        .group_by(DailyResponseCount.unit_id, month)
+    ):
+        if n:
+            result.responses[(unit_id, (int(month_text[:4]), int(month_text[5:7])))] = int(n)
+    return result
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit: Unit
+    responses: int
+    score: scoring.IndexScore
+    target: float
+    state: str
+
+    @property
+    def value(self) -> float | None:
+        return self.score.value
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: Month
+    responses: int
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    index: IndexDefinition
+    source: Source
+    unit: Unit
+    period: Period
+    result: UnitResult
+    previous: UnitResult
+    trend: tuple[TrendPoint, ...]
+    #: Units directly below, each rolled up over its own subtree (ranking / commendation).
+    children: tuple[UnitResult, ...]
+    lowest: tuple[scoring.ItemScore, ...]
+    comments: tuple[tuple[object, str], ...] | None
+
+    @property
+    def change(self) -> float | None:
+        if self.result.value is None or self.previous.value is None:
+            return None
+        return self.result.value - self.previous.value
+
+
+def targets_for(index: IndexDefinition, unit_ids: Iterable[int]) -> dict[int, float]:
+    own = dict(
+        db.session.execute(
+            sa.select(IndexTarget.unit_id, IndexTarget.target).where(
+                IndexTarget.index_id == index.id, IndexTarget.unit_id.in_(list(unit_ids))
+            )
+        ).all()
+    )
+    return own
+
+
+def state_of(value: float | None, target: float) -> str:
+    if value is None:
+        return NO_DATA
+    return MEETS if value >= target else BELOW
+
+
+def _result(index, source, unit, tallies, subtree, target, months=None) -> UnitResult:
+    counts, responses = tallies.counts(subtree, months)
+    score = scoring.score(index.method, source.structure, counts, index.params or {})
+    return UnitResult(unit, responses, score, target, state_of(score.value, target))
+
+
+def lowest_items(score: scoring.IndexScore, limit: int = LOWEST) -> tuple[scoring.ItemScore, ...]:
+    items = [item for element in score.elements for item in element.items
+             if item.value is not None]
+    return tuple(sorted(items, key=lambda item: (item.value, item.code))[:limit])
+
+
+def unit_report(
+    scope: Scope,
+    index_code: str,
+    unit_code: str,
+    period: Period,
+    questionnaire_code: str | None = None,
+    *,
+    with_comments: bool = True,
+) -> Report:
+    """The full report of one unit (rolled up over the units below it) for a period."""
+    index = require_index(scope, index_code)
+    unit = require_unit(scope, unit_code)
+    source = source_of(index, questionnaire_code)
+    all_units = db.session.scalars(sa.select(Unit)).all()
+    subtree = descendants(unit.id, all_units)
+    visible_children = [
+        child for child in all_units
+        if child.parent_id == unit.id and scope.sees_unit(child.id)
+    ]
+    current = tally(source, subtree, period)
+    before = tally(source, subtree, period.previous())
+    own_targets = targets_for(index, [unit.id, *(c.id for c in visible_children)])
+    target = own_targets.get(unit.id, index.target)
+
+    result = _result(index, source, unit, current, subtree, target)
+    previous = _result(index, source, unit, before, subtree, target)
+    trend = []
+    for month in period.months():
+        counts, responses = current.counts(subtree, [month])
+        value = scoring.score(index.method, source.structure, counts, index.params or {}).value
+        trend.append(TrendPoint(month, responses, value))
+    children = tuple(
+        sorted(
+            (
+                _result(index, source, child, current, descendants(child.id, all_units),
+                        own_targets.get(child.id, index.target))
+                for child in visible_children
+            ),
+            key=lambda r: (r.value is None, -(r.value or 0), r.unit.code),
+        )
+    )
+    comments = None
+    if with_comments and scope.personal_data:
+        comments = recent_comments(source, subtree, period)
+    return Report(index, source, unit, period, result, previous, tuple(trend), children,
+                  lowest_items(result.score), comments)
+
+
+def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):
+    from datetime import datetime, time
+
+    start = datetime.combine(period.start, time.min, LOCAL_TZ)
+    end = datetime.combine(period.end, time.max, LOCAL_TZ)
+    rows = db.session.execute(
+        sa.select(Response.submitted_at, Response.comment)
+        .where(
+            Response.unit_id.in_(sorted(unit_ids)),
+            Response.questionnaire_version_id.in_(source.version_ids),
+            Response.status == ResponseStatus.ACCEPTED.value,
+            Response.comment.is_not(None),
+            Response.submitted_at.between(start, end),
+        )
+        .order_by(Response.submitted_at.desc())
+        .limit(limit)
+    ).all()
+    return tuple((at, text) for at, text in rows)
+

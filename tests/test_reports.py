@@ -1,0 +1,312 @@
+"""Indicators and reports: roll-ups from answers, access scoping, the same numbers on the
+page, in the XLSX, the CSV and the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from helpers import read_form
+from openpyxl import load_workbook
+from werkzeug.security import generate_password_hash
+
+from satisfaction.extensions import db
+from satisfaction.models import Role, Unit, User
+from satisfaction.paper import import_paper_forms
+from satisfaction.cli import SYSTEM_SCOPE
+
+ITEMS = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4", "C5",
+         "C6", "D1", "D2", "D3", "E1", "E2", "E3", "E4"]
+PASSWORD = "mật-khẩu-thử-nghiệm-dài"
+
+
+def paper_csv(rows: list[tuple[str, str, dict[str, str]]], default: str = "4") -> bytes:
+    """Rows of (unit, date, overrides); every item not overridden gets ``default``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["unit", "date", *ITEMS, "comment"])
+    for unit, day, overrides in rows:
+        comment = overrides.pop("comment", "")
+        writer.writerow([unit, day, *(overrides.get(code, default) for code in ITEMS), comment])
+    return out.getvalue().encode("utf-8")
+
+
+def load(app, rows, **kwargs):
+    with app.app_context():
+        result = import_paper_forms("sipas-2640", paper_csv(rows, **kwargs), SYSTEM_SCOPE)
+        assert result.ok, result.errors
+        db.session.commit()
+        return result
+
+
+@pytest.fixture
+def data(app, demo):
+    """A small ward (Bến Nghé, 2 forms) and a big one (Tân Định, 8 forms), in March 2026.
+
+    Bến Nghé: both forms answer A1 with 5 and 2 -> A1 = 50 %; everything else 4 except E:
+    E1-E4 answered 0 (no opinion) by both -> element E has no value.
+    Tân Định: 8 forms, A1 = 5 in 6 forms and 1 in 2 -> 75 %; everything else 4.
+    """
+    e_no_opinion = {"E1": "0", "E2": "0", "E3": "0", "E4": ""}
+    rows = [
+        ("Q1-BN", "2026-03-02", {"A1": "5", **e_no_opinion, "comment": "Chờ hơi lâu"}),
+        ("Q1-BN", "2026-03-20", {"A1": "2", **e_no_opinion}),
+    ]
+    rows += [("Q1-TD", "2026-03-05", {"A1": "5"}) for _ in range(6)]
+    rows += [("Q1-TD", "2026-03-06", {"A1": "1"}) for _ in range(2)]
+    load(app, rows)
+    return demo
+
+
+def make_user(app, email, role, unit_code=None):
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code)) if unit_code else None
+        db.session.add(User(email=email, role=role, unit_id=unit.id if unit else None,
+                            password_hash=generate_password_hash(PASSWORD)))
+        db.session.commit()
+
+
+def sign_in(client, email):
+    form = read_form(client.get("/admin/login").get_data(as_text=True))
+    response = client.post("/admin/login", data={
+        "csrf_token": form.hidden["csrf_token"], "email": email, "password": PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def api_token(runner, email) -> str:
+    result = runner.invoke(args=["users", "token", "--email", email])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_ward_with_missing_element_and_no_opinion_criterion(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1-BN&from=2026-03-01&to=2026-03-31",
+                      headers={"Authorization": f"Bearer {token}"}).json
+    assert body["responses"] == 2
+    elements = {e["code"]: e for e in body["elements"]}
+    # A: A1 = 1 of 2 satisfied = 50; A2-A4 = 100 -> (50 + 100 + 100 + 100) / 4 = 87.5
+    assert elements["A"]["value"] == pytest.approx(87.5)
+    assert elements["A"]["criteria"][0]["value"] == pytest.approx(50.0)
+    # Everyone had no opinion on E: no value (not zero), and n = 0.
+    assert elements["E"]["value"] is None
+    e1 = elements["E"]["criteria"][0]
+    assert e1["n"] == 0 and e1["no_opinion"] == 2 and e1["value"] is None
+    # Overall = mean of the elements that have a value: (87.5 + 100 + 100 + 100) / 4 = 96.875
+    assert body["value"] == pytest.approx(96.875)
+
+
+def test_district_rolls_up_answers_not_ward_percentages(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    get = lambda unit: client.get(  # noqa: E731
+        f"/api/v1/indicators?index=sipas&unit={unit}&period=2026-03",
+        headers={"Authorization": f"Bearer {token}"}).json
+    district, small, big = get("Q1"), get("Q1-BN"), get("Q1-TD")
+    a1 = lambda body: body["elements"][0]["criteria"][0]  # noqa: E731
+    assert a1(small)["value"] == pytest.approx(50.0)
+    assert a1(big)["value"] == pytest.approx(75.0)
+    # Pooled answers: (1 + 6) satisfied of (2 + 8) = 70 %, not (50 + 75) / 2 = 62.5 %.
+    assert a1(district)["value"] == pytest.approx(70.0)
+    assert a1(district)["n"] == 10 and district["responses"] == 10
+    # E over the district: only Tân Định's 8 forms, all 4 -> 100.
+    assert district["elements"][4]["value"] == pytest.approx(100.0)
+    # The ranking of wards: Tân Định, Bến Nghé, then the wards without data.
+    units = district["units"]
+    assert [u["code"] for u in units[:2]] == ["Q1-TD", "Q1-BN"]
+    assert all(u["state"] == "no_data" and u["value"] is None for u in units[2:])
+    assert {u["code"]: u["state"] for u in units}["Q1-TD"] == "meets"  # 96.25 >= 90
+
+
+def test_page_xlsx_csv_and_api_agree(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    query = "period=2026-03"
+    api = client.get(f"/api/v1/indicators?index=sipas&unit=Q1&{query}",
+                     headers={"Authorization": f"Bearer {token}"}).json
+    page = client.get(f"/admin/reports/sipas/Q1?{query}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    overall = api["value"]
+    assert f"{overall:.1f}".replace(".", ",") in html  # Vietnamese decimal comma
+    assert "Phường Tân Định" in html and "Chưa có dữ liệu" in html
+    assert "<svg" in html and "Tiêu chí đạt thấp nhất" in html or "thấp nhất" in html
+
+    xlsx = client.get(f"/admin/reports/sipas/Q1.xlsx?{query}")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert book.sheetnames == ["Tổng hợp", "Yếu tố", "Tiêu chí", "Đơn vị"]
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(values_only=True)}
+    assert summary["Giá trị"] == pytest.approx(overall, abs=0.01)
+    assert isinstance(summary["Số phiếu"], int) and summary["Số phiếu"] == api["responses"]
+    criteria = {row[1]: row for row in book["Tiêu chí"].iter_rows(min_row=2, values_only=True)}
+    assert criteria["A1"][5] == pytest.approx(70.0)
+    units = {row[0]: row for row in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
+    assert units["Q1-CK"][3] is None and units["Q1-CK"][5] == "Chưa có dữ liệu"
+
+    raw = client.get(f"/admin/reports/sipas/Q1.csv?{query}").data
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == "Cấp" and rows[1][0] == "Tổng hợp"
+    assert float(rows[1][4]) == pytest.approx(overall, abs=0.01)
+
+
+def test_raw_responses_export_has_no_personal_data(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    raw = client.get("/admin/reports/sipas/Q1/responses.csv?period=2026-03")
+    assert raw.status_code == 200
+    text = raw.get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 10
+    assert "comment" not in rows[0] and "Chờ hơi lâu" not in text
+    assert {r["kenh"] for r in rows} == {"paper"}
+    bn = [r for r in rows if r["don_vi"] == "Q1-BN"]
+    assert sorted(r["A1"] for r in bn) == ["2", "5"] and bn[0]["E1"] == "0"
+
+
+def test_ward_manager_sees_only_their_ward(client, app, data):
+    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    sign_in(client, "bn@q1.example.vn")
+    home = client.get("/admin/reports/?period=2026-03")
+    assert home.status_code == 302 and "/admin/reports/sipas/Q1-BN" in home.headers["Location"]
+    assert client.get("/admin/reports/sipas/Q1-BN?period=2026-03").status_code == 200
+    for unit in ("Q1", "Q1-TD"):
+        assert client.get(f"/admin/reports/sipas/{unit}?period=2026-03").status_code == 404
+        assert client.get(f"/admin/reports/sipas/{unit}.xlsx?period=2026-03").status_code == 404
+    assert client.get("/admin/").status_code == 302  # not an administrator
+    token = api_token(app.test_cli_runner(), "bn@q1.example.vn")
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026",
+                      headers=auth).status_code == 404
+    assert [u["code"] for u in client.get("/api/v1/units", headers=auth).json["units"]] == [
+        "Q1-BN"]
+
+
+def test_observer_reads_sipas_without_comments_and_changes_nothing(client, app, data):
+    make_user(app, "mttq@q1.example.vn", Role.OBSERVER)
+    sign_in(client, "mttq@q1.example.vn")
+    page = client.get("/admin/reports/sipas/Q1-BN?period=2026-03")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Chờ hơi lâu" not in html
+    assert client.get("/admin/reports/pci/Q1?period=2026").status_code == 403
+    assert client.get("/admin/import").status_code == 403
+    token = read_form(client.get("/admin/reports/sipas/Q1?period=2026").get_data(as_text=True))
+    csrf = token.hidden.get("csrf_token") or re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/admin/import", data={"csrf_token": csrf})
+    assert response.status_code == 403
+    # Signing out is still allowed.
+    assert client.post("/admin/logout", data={"csrf_token": csrf}).status_code == 303
+
+
+def test_index_owner_sees_its_own_indices_only(client, app, data):
+    make_user(app, "tckh@q1.example.vn", Role.INDEX_OWNER, "Q1-TCKH")
+    sign_in(client, "tckh@q1.example.vn")
+    assert client.get("/admin/reports/pci/Q1?period=2026").status_code == 200
+    assert client.get("/admin/reports/sipas/Q1?period=2026").status_code == 403
+
+
+def test_reviewer_sees_comments_and_lowest_criteria(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    html = client.get("/admin/reports/sipas/Q1-BN?period=2026-03").get_data(as_text=True)
+    assert "Chờ hơi lâu" in html
+    lowest = html[html.index('class="card lowest"'):]
+    lowest = lowest[: lowest.index("</section>")]
+    assert "A1" in lowest
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("from=2026-03-31&to=2026-03-01", "kết thúc trước khi bắt đầu"),
+        ("from=2026-13-01", "YYYY-MM-DD"),
+        ("period=2026-Q5", "2026-Q1"),
+    ],
+)
+def test_bad_dates_are_clear_400s(client, app, data, query, message):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    response = client.get(f"/admin/reports/sipas/Q1?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json_and_never_500(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    auth = {"Authorization": f"Bearer {token}"}
+    cases = [
+        ("/api/v1/indicators?index=sipas&unit=Q1&from=2026-05-01&to=2026-01-01", 400),
+        ("/api/v1/indicators?index=sipas&unit=NOPE&period=2026", 404),
+        ("/api/v1/indicators?index=nope&unit=Q1&period=2026", 404),
+        ("/api/v1/indicators?index=sipas", 400),
+        ("/api/v1/indicators?index=sipas&unit=Q1&period=2026&questionnaire=x", 400),
+    ]
+    for url, status in cases:
+        response = client.get(url, headers=auth)
+        assert response.status_code == status, url
+        assert response.is_json and response.json["error"]
+    assert client.get("/api/v1/units").status_code == 401
+    assert client.get("/api/v1/units", headers={"Authorization": "Bearer sat_x"}).status_code == 401
+    # A period without data: numbers are null, never zero.
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2025", headers=auth).json
+    assert body["responses"] == 0 and body["value"] is None
+    assert all(e["value"] is None for e in body["elements"])
+
+
+def test_openapi_document_and_listings(client, app, data):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.") and "/indicators" in doc["paths"]
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    auth = {"Authorization": f"Bearer {api_token(app.test_cli_runner(), 'reviewer@q1.example.vn')}"}
+    indices = client.get("/api/v1/indices", headers=auth).json["indices"]
+    assert [i["code"] for i in indices] == ["sipas", "pci", "papi", "par", "bsi"]
+    assert {i["code"]: i["owner"] for i in indices}["pci"] == "Q1-TCKH"
+    questionnaires = client.get("/api/v1/questionnaires", headers=auth).json["questionnaires"]
+    sipas = next(q for q in questionnaires if q["code"] == "sipas-2640")
+    assert [i["code"] for e in sipas["elements"] for i in e["items"]] == ITEMS
+
+
+def test_cli_export_and_users(runner, app, data, tmp_path):
+    out = tmp_path / "q1.xlsx"
+    result = runner.invoke(args=["report", "export", "--index", "sipas", "--unit", "Q1",
+                                 "--from", "2026-03-01", "--to", "2026-03-31",
+                                 "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(10 responses)" in result.output
+    assert load_workbook(out)["Tổng hợp"]["A1"].value == "Nội dung"
+    result = runner.invoke(args=["report", "export", "--index", "sipas", "--unit", "Q1",
+                                 "--from", "2026-03-31", "--to", "2026-03-01", "--out", str(out)])
+    assert result.exit_code != 0 and "bad period" in result.output
+    result = runner.invoke(args=["users", "create", "--email", "a@q1.example.vn",
+                                 "--role", "unit_manager"])
+    assert result.exit_code != 0 and "--unit is required" in result.output
+    result = runner.invoke(args=["users", "create", "--email", "a@q1.example.vn",
+                                 "--role", "unit_manager", "--unit", "Q1-BN"])
+    assert result.exit_code == 0 and "Password: " in result.output
+
+
+def test_sign_in_is_throttled_after_repeated_failures(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    form = read_form(client.get("/admin/login").get_data(as_text=True))
+    statuses = [
+        client.post("/admin/login", data={"csrf_token": form.hidden["csrf_token"],
+                                          "email": "reviewer@q1.example.vn",
+                                          "password": "sai"}).status_code
+        for _ in range(7)
+    ]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    # Even the right password waits out the window.
+    response = client.post("/admin/login", data={"csrf_token": form.hidden["csrf_token"],
+                                                 "email": "reviewer@q1.example.vn",
+                                                 "password": PASSWORD})
+    assert response.status_code == 429
