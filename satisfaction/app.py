@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_check_request_body)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.after_request
     def commit_session(response):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
 from .models import Answer, DailyCount, DailyResponseCount, Response, ResponseStatus
@@ -28,14 +28,26 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
-def _upsert(table: sa.Table, keys: list[str], rows: list[dict]) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={"count": table.c["count"] + stmt.excluded["count"]}
+@cache
+def _upsert_statement(table: sa.Table) -> sa.TextClause:
+    """``INSERT … ON CONFLICT DO UPDATE`` adding to ``count``, in the syntax SQLite and
+    PostgreSQL share. Written as text because SQLAlchemy cannot cache the compiled form
+    of its dialect upserts, and compiling one costs more than running it."""
+    keys = [column.name for column in table.primary_key.columns]
+    columns = [*keys, "count"]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) "
+        f"DO UPDATE SET count = {table.name}.count + excluded.count"
     )
-    db.session.execute(stmt, rows)
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(c.name, type_=c.type) for c in table.columns if c.name in columns)
+    )
+
+
+def _upsert(table: sa.Table, rows: list[dict]) -> None:
+    db.session.connection().execute(_upsert_statement(table), rows)
 
 
 def add_response(
@@ -49,13 +61,11 @@ def add_response(
     """Add (``sign=1``) or take away (``sign=-1``) one response's answers."""
     _upsert(
         DailyResponseCount.__table__,
-        ["day", "unit_id", "questionnaire_version_id"],
         [{"day": day, "unit_id": unit_id, "questionnaire_version_id": version_id, "count": sign}],
     )
     if answers:
         _upsert(
             DailyCount.__table__,
-            ["day", "unit_id", "questionnaire_version_id", "item_code", "value"],
             [
                 {
                     "day": day,

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,14 @@ class Scale:
     @property
     def values(self) -> frozenset[int]:
         return frozenset(option.value for option in self.options)
+
+    @cached_property
+    def text_values(self) -> frozenset[str]:
+        """The values a form may post for this scale, "no opinion" included."""
+        posted = {str(option.value) for option in self.options}
+        if self.no_opinion is not None:
+            posted.add(str(NO_OPINION))
+        return frozenset(posted)
 
 
 @dataclass(frozen=True)

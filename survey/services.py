@@ -1,10 +1,16 @@
-"""Survey operations: find what a QR code points to, store a response exactly once."""
+"""Survey operations: find what a QR code points to, store a response exactly once.
+
+This is the hot path of the product (every citizen at every counter): statements are built
+once and reused, and only immutable reference data is cached in the process.
+"""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +33,8 @@ from satisfaction.questionnaires import Definition, parse_definition
 from satisfaction.types import utcnow
 
 _SUBMISSION_SALT = "survey-submission"
+#: Procedure fields change a few times a year; a process re-reads them this often.
+PROCEDURE_FIELDS_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,30 +59,19 @@ class SurveyTarget:
         return self.counter_name_en if locale == "en" else self.counter_name_vi
 
 
-def find_target(token: str, today: datetime | None = None) -> SurveyTarget | None:
-    """The counter, unit and current questionnaire version of an active QR code, or None
-    when the code is unknown, revoked, or its counter or unit is no longer in service."""
-    if not token or len(token) > 64:
-        return None
-    day = (today or utcnow()).date()
+@cache
+def _target_statement() -> sa.Select:
     newest = (
         sa.select(sa.func.max(QuestionnaireVersion.version))
         .where(QuestionnaireVersion.questionnaire_id == QrToken.questionnaire_id)
         .correlate(QrToken)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    day = sa.bindparam("day", type_=sa.Date)
+    return (
         sa.select(
-            QrToken.id,
-            Counter.id,
-            Counter.name_vi,
-            Counter.name_en,
-            Unit.id,
-            Unit.code,
-            Unit.name_vi,
-            Unit.name_en,
-            QuestionnaireVersion.id,
-            QuestionnaireVersion.checksum,
+            QrToken.id, Counter.id, Counter.name_vi, Counter.name_en, Unit.id, Unit.code,
+            Unit.name_vi, Unit.name_en, QuestionnaireVersion.id, QuestionnaireVersion.checksum,
         )
         .join(Counter, Counter.id == QrToken.counter_id)
         .join(Unit, Unit.id == Counter.unit_id)
@@ -86,12 +83,24 @@ def find_target(token: str, today: datetime | None = None) -> SurveyTarget | Non
             ),
         )
         .where(
-            QrToken.token == token,
+            QrToken.token == sa.bindparam("token"),
             QrToken.revoked_at.is_(None),
             Counter.is_active.is_(True),
             Unit.valid_from <= day,
             sa.or_(Unit.valid_to.is_(None), Unit.valid_to >= day),
         )
+    )
+
+
+def find_target(token: str, today: datetime | None = None) -> SurveyTarget | None:
+    """The counter, unit and current questionnaire version of an active QR code, or None
+    when the code is unknown, revoked, or its counter or unit is no longer in service."""
+    if not token or len(token) > 64:
+        return None
+    day = counting.local_day(today or utcnow())
+    # Core execution on the session's connection: no ORM entities are needed here.
+    row = db.session.connection().execute(
+        _target_statement(), {"token": token, "day": day}
     ).first()
     return SurveyTarget(*row) if row else None
 
@@ -115,13 +124,38 @@ def definition_for(version_id: int, checksum: str) -> Definition:
     return definition
 
 
-def procedure_field_choices(locale: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(ProcedureField.code, ProcedureField.name_vi, ProcedureField.name_en)
-        .where(ProcedureField.is_active.is_(True))
-        .order_by(ProcedureField.position, ProcedureField.code)
+_procedure_fields: tuple[float, tuple[tuple[str, int, str, str], ...]] | None = None
+
+
+def _active_procedure_fields() -> tuple[tuple[str, int, str, str], ...]:
+    global _procedure_fields
+    now = time.monotonic()
+    if _procedure_fields is None or now - _procedure_fields[0] > PROCEDURE_FIELDS_TTL:
+        rows = db.session.execute(
+            sa.select(ProcedureField.code, ProcedureField.id, ProcedureField.name_vi,
+                      ProcedureField.name_en)
+            .where(ProcedureField.is_active.is_(True))
+            .order_by(ProcedureField.position, ProcedureField.code)
+        ).all()
+        _procedure_fields = (now, tuple(tuple(row) for row in rows))
+    return _procedure_fields[1]
+
+
+def forget_cached_reference_data() -> None:
+    """Drop this process's copy of the procedure fields (tests, admin changes)."""
+    global _procedure_fields
+    _procedure_fields = None
+
+
+def procedure_field_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (code, name_en if locale == "en" else name_vi)
+        for code, _, name_vi, name_en in _active_procedure_fields()
     )
-    return [(code, name_en if locale == "en" else name_vi) for code, name_vi, name_en in rows]
+
+
+def procedure_field_id(code: str | None) -> int | None:
+    return next((pid for c, pid, _, _ in _active_procedure_fields() if c == code), None)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -148,6 +182,11 @@ def read_submission_id(signed: str | None, target: SurveyTarget) -> str | None:
     return key
 
 
+@cache
+def _insert_response() -> sa.Insert:
+    return sa.insert(Response.__table__).returning(Response.__table__.c.id)
+
+
 def store_response(
     *,
     target: SurveyTarget,
@@ -159,34 +198,32 @@ def store_response(
     locale: str,
     channel: str,
 ) -> bool:
-    """Store a response and its answers; False when this submission was already stored.
+    """Store a response and its answers, and count them; False when this submission was
+    already stored.
 
     The unique submission key makes a retried POST (a flaky mobile network, a double tap)
     store nothing new, even when two copies race on different app servers.
     """
-    procedure_field_id = None
-    if procedure_field_code:
-        procedure_field_id = db.session.scalar(
-            sa.select(ProcedureField.id).where(ProcedureField.code == procedure_field_code)
-        )
     submitted_at = utcnow()
-    response = Response(
-        submission_key=submission_key,
-        submitted_at=submitted_at,
-        questionnaire_version_id=target.version_id,
-        unit_id=target.unit_id,
-        counter_id=target.counter_id,
-        qr_token_id=target.token_id,
-        procedure_field_id=procedure_field_id,
-        respondent_kind=respondent_kind,
-        channel=channel,
-        locale=locale,
-        comment=comment or None,
-        status=ResponseStatus.ACCEPTED.value,
-    )
-    db.session.add(response)
+    connection = db.session.connection()
     try:
-        db.session.flush()
+        response_id = connection.execute(
+            _insert_response(),
+            {
+                "submission_key": submission_key,
+                "questionnaire_version_id": target.version_id,
+                "unit_id": target.unit_id,
+                "counter_id": target.counter_id,
+                "qr_token_id": target.token_id,
+                "procedure_field_id": procedure_field_id(procedure_field_code),
+                "respondent_kind": respondent_kind,
+                "channel": channel,
+                "locale": locale,
+                "submitted_at": submitted_at,
+                "comment": comment or None,
+                "status": ResponseStatus.ACCEPTED.value,
+            },
+        ).scalar_one()
     except IntegrityError:
         db.session.rollback()
         already = db.session.scalar(
@@ -196,10 +233,10 @@ def store_response(
             return False
         raise
     if answers:
-        db.session.execute(
-            sa.insert(Answer),
+        connection.execute(
+            sa.insert(Answer.__table__),
             [
-                {"response_id": response.id, "item_code": code, "value": value}
+                {"response_id": response_id, "item_code": code, "value": value}
                 for code, value in answers.items()
             ],
         )

@@ -60,6 +60,9 @@ def app(database_url):
 def clean_db(app):
     """Empty tables after the test, whatever it did."""
     yield
+    from survey.services import forget_cached_reference_data
+
+    forget_cached_reference_data()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
