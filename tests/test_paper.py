@@ -1,0 +1,172 @@
+"""Paper forms entered from CSV: line-numbered errors, all-or-nothing, --skip-bad."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from helpers import count, read_form
+from test_reports import ITEMS, PASSWORD, make_user, paper_csv, sign_in
+
+from satisfaction import counting
+from satisfaction.extensions import db
+from satisfaction.models import Answer, DailyCount, DailyResponseCount, Response, Role
+
+
+def write(tmp_path, content: bytes, name="forms.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def test_cli_imports_a_clean_batch(runner, app, demo, tmp_path):
+    rows = [("Q1-BN", "2026-03-02", {"A1": "5", "comment": "Rất tốt"}),
+            ("Q1-CK", "2026-03-03", {"B2": "0"})]
+    result = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                                 write(tmp_path, paper_csv(rows))])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 forms stored." in result.output
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Response).order_by(Response.id)).all()
+        assert [r.channel for r in stored] == ["paper", "paper"]
+        assert [r.unit.code for r in stored] == ["Q1-BN", "Q1-CK"]
+        assert stored[0].comment == "Rất tốt" and stored[0].counter_id is None
+        assert counting.local_day(stored[0].submitted_at).isoformat() == "2026-03-02"
+        answers = {a.item_code: a.value for a in stored[1].answers}
+        assert answers["B2"] is None and len(answers) == 22
+
+
+def test_a_bad_batch_stores_nothing_and_names_each_line(runner, app, demo, tmp_path):
+    rows = [
+        ("Q1-BN", "2026-03-02", {}),                 # line 2: good
+        ("Q1-XX", "2026-03-02", {}),                 # line 3: unknown unit
+        ("Q1-BN", "2026-02-30", {}),                 # line 4: no such date
+        ("Q1-BN", "2026-03-02", {"A1": "7"}),        # line 5: off the scale
+        ("Q1-BN", "2999-01-01", {}),                 # line 6: future
+    ]
+    path = write(tmp_path, paper_csv(rows))
+    result = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640", path])
+    assert result.exit_code != 0
+    output = result.output
+    assert "line 3: unknown_unit Q1-XX" in output
+    assert "line 4: bad_date 2026-02-30" in output
+    assert "line 5: bad_value A1=7" in output
+    assert "line 6: future_date" in output
+    assert "nothing was stored" in output
+    with app.app_context():
+        assert count(Response) == 0 and count(DailyCount) == 0
+
+    result = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                                 "--skip-bad", path])
+    assert result.exit_code == 0
+    assert "1 of 5 forms stored." in result.output
+    with app.app_context():
+        assert count(Response) == 1
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("unit,date,A1\nQ1-BN,2026-03-02,5\n".encode(), "missing_columns"),
+        ("unit,date,ZZ9\n".encode(), "unknown_columns: ZZ9"),
+        ("unit;ngày\n".encode(), "missing_columns"),
+        (b"", "empty"),
+        ("unit,date,A1\n".encode("utf-16"), "not_utf8"),
+        ("unit,date,A1\nCô Giang,2026-01-01,5\n".encode("latin-1"), "not_utf8"),
+    ],
+)
+def test_unreadable_files_are_refused_whole(runner, app, demo, tmp_path, content, message):
+    result = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                                 write(tmp_path, content)])
+    assert result.exit_code != 0
+    assert message in result.output
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_semicolon_csv_from_excel_with_bom_is_read(runner, app, demo, tmp_path):
+    header = ";".join(["unit", "date", *ITEMS])
+    line = ";".join(["Q1-TD", "2026-01-15", *(["4"] * len(ITEMS))])
+    content = ("\ufeff" + header + "\r\n" + line + "\r\n").encode("utf-8")
+    result = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                                 write(tmp_path, content)])
+    assert result.exit_code == 0, result.output
+
+
+def test_admin_page_imports_and_reports_errors(client, app, demo):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    page = client.get("/admin/import")
+    assert page.status_code == 200
+    csrf = read_form(page.get_data(as_text=True)).hidden["csrf_token"]
+    bad = paper_csv([("Q1-BN", "2026-03-02", {}), ("Q1-BN", "03/02/2026", {})])
+    response = client.post("/admin/import", data={
+        "csrf_token": csrf, "questionnaire": "sipas-2640",
+        "file": (io.BytesIO(bad), "forms.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Chưa có gì được lưu" in html and "<td>3</td>" in html
+    assert "Ngày phải viết theo dạng YYYY-MM-DD" in html
+    with app.app_context():
+        assert count(Response) == 0
+    good = paper_csv([("Q1-BN", "2026-03-02", {})])
+    response = client.post("/admin/import", data={
+        "csrf_token": csrf, "questionnaire": "sipas-2640",
+        "file": (io.BytesIO(good), "forms.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "Đã lưu 1 phiếu." in response.get_data(as_text=True)
+
+
+def test_ward_manager_may_only_enter_forms_for_their_ward(client, app, demo):
+    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    sign_in(client, "bn@q1.example.vn")
+    csrf = read_form(client.get("/admin/import").get_data(as_text=True)).hidden["csrf_token"]
+    content = paper_csv([("Q1-TD", "2026-03-02", {})])
+    response = client.post("/admin/import", data={
+        "csrf_token": csrf, "questionnaire": "sipas-2640",
+        "file": (io.BytesIO(content), "forms.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    with app.app_context():
+        assert count(Response) == 0
+
+
+def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(client, app, demo, runner):
+    from helpers import filled_survey
+
+    path = f"/s/{demo.survey_tokens['Q1-BN']}"
+    for value in ("1", "3", "5", "0"):
+        html = client.get(path).get_data(as_text=True)
+        assert client.post(path, data=filled_survey(html, value)).status_code == 303
+    runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                        "/dev/stdin"], input=paper_csv([("Q1-TD", "2026-01-05", {})]))
+
+    def snapshot():
+        with app.app_context():
+            from_answers = dict(
+                ((code, 0 if value is None else value), n)
+                for code, value, n in db.session.execute(
+                    sa.select(Answer.item_code, Answer.value, sa.func.count())
+                    .group_by(Answer.item_code, Answer.value))
+            )
+            from_counts = dict(
+                ((code, value), n)
+                for code, value, n in db.session.execute(
+                    sa.select(DailyCount.item_code, DailyCount.value,
+                              sa.func.sum(DailyCount.count))
+                    .group_by(DailyCount.item_code, DailyCount.value))
+            )
+            responses = db.session.scalar(sa.select(sa.func.sum(DailyResponseCount.count)))
+            return from_answers, from_counts, responses
+
+    answers, counts, responses = snapshot()
+    assert answers == counts and responses == count_responses(app)
+    assert answers[("A1", 0)] == 1 and answers[("A1", 5)] == 1
+    result = runner.invoke(args=["counts", "rebuild"])
+    assert result.exit_code == 0 and "Counted" in result.output
+    assert snapshot() == (answers, counts, responses)
+
+
+def count_responses(app):
+    with app.app_context():
+        return count(Response)
