@@ -48,6 +48,27 @@ def seed_demo() -> None:
     click.echo(f"  Survey: {survey_url(token)}   ({ward_code})")
 
 
+@seed_cli.command("responses")
+@click.option("--count", default=3000, show_default=True)
+@click.option("--days", default=365, show_default=True, help="Spread over the last N days.")
+@click.option("--questionnaire", default="sipas-2640", show_default=True)
+@click.option("--seed", default=1, show_default=True)
+def seed_responses(count: int, days: int, questionnaire: str, seed: int) -> None:
+    """Add synthetic responses (channel "web") so the reports have something to show."""
+    from datetime import date, timedelta
+
+    from .models import Questionnaire
+    from .synthetic import generate
+
+    found = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.code == questionnaire))
+    if found is None or not found.versions:
+        raise click.ClickException(f"unknown questionnaire {questionnaire}")
+    end = date.today() - timedelta(days=1)
+    made = generate(found.versions[-1].id, count, end - timedelta(days=days - 1), end, seed=seed)
+    db.session.commit()
+    click.echo(f"Added {made} synthetic responses to {questionnaire} over {days} days.")
+
+
 @questionnaires_cli.command("load")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def questionnaires_load(files: tuple[Path, ...]) -> None:

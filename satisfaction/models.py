@@ -214,6 +214,13 @@ class Response(db.Model):
         sa.CheckConstraint(_in("status", ResponseStatus), name="status_known"),
         sa.CheckConstraint("length(comment) <= 2000", name="comment_length"),
         sa.Index("ix_response_unit_id_submitted_at", "unit_id", "submitted_at"),
+        # The latest comments of a report: only commented responses are indexed.
+        sa.Index(
+            "ix_response_commented_at",
+            "submitted_at",
+            sqlite_where=sa.text("comment IS NOT NULL"),
+            postgresql_where=sa.text("comment IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,149 @@
+"""Synthetic responses for demonstrations and benchmarks (never mixed into real data
+silently: they carry the channel "web" and the locale "vi", and ``flask seed responses``
+says how many it made).
+
+Rows are written in bulk (COPY on PostgreSQL, executemany on SQLite) and the per-day
+counts are merged in at the end, so a million responses take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from . import counting
+from .extensions import db
+from .models import Counter, DailyCount, DailyResponseCount, Response, Unit
+from .questionnaires import parse_definition
+
+
+@dataclass(frozen=True)
+class Place:
+    unit_id: int
+    counter_id: int | None
+    #: Chance that an answer is 4 or 5 at this unit.
+    quality: float
+
+
+def places_of_demo(rng: random.Random) -> list[Place]:
+    rows = db.session.execute(
+        sa.select(Unit.id, Counter.id).outerjoin(Counter, Counter.unit_id == Unit.id)
+    ).all()
+    return [Place(unit_id, counter_id, rng.uniform(0.78, 0.97)) for unit_id, counter_id in rows]
+
+
+def _answer(rng: random.Random, quality: float) -> int | None:
+    r = rng.random()
+    if r < 0.03:
+        return None
+    if r < 0.03 + quality * 0.97:
+        return 5 if rng.random() < 0.45 else 4
+    return rng.choice((1, 2, 3, 3, 3))
+
+
+def generate(
+    version_id: int,
+    count: int,
+    start: date,
+    end: date,
+    *,
+    places: Sequence[Place] | None = None,
+    seed: int = 1,
+    batch: int = 20_000,
+    progress=None,
+) -> int:
+    """Add ``count`` responses between ``start`` and ``end`` (local days) and count them."""
+    from .models import QuestionnaireVersion
+
+    rng = random.Random(seed)
+    version = db.session.get(QuestionnaireVersion, version_id)
+    items = [item.code for item in parse_definition(version.definition).scored_items()]
+    places = list(places or places_of_demo(rng))
+    days = (end - start).days + 1
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    next_id = (connection.execute(sa.select(sa.func.max(Response.id))).scalar() or 0) + 1
+    daily: dict[tuple, int] = {}
+    responses: dict[tuple, int] = {}
+    made = 0
+    while made < count:
+        size = min(batch, count - made)
+        response_rows, answer_rows = [], []
+        for _ in range(size):
+            place = rng.choice(places)
+            day = start + timedelta(days=rng.randrange(days))
+            moment = datetime.combine(day, time(7, 30), counting.LOCAL_TZ) + timedelta(
+                seconds=rng.randrange(10 * 3600)
+            )
+            response_rows.append({
+                "id": next_id, "submission_key": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "questionnaire_version_id": version_id, "unit_id": place.unit_id,
+                "counter_id": place.counter_id, "respondent_kind": "citizen",
+                "channel": "web", "locale": "vi",
+                "submitted_at": moment.astimezone(UTC).replace(tzinfo=None),
+                "status": "accepted",
+            })
+            key = (day, place.unit_id, version_id)
+            responses[key] = responses.get(key, 0) + 1
+            for code in items:
+                value = _answer(rng, place.quality)
+                answer_rows.append((next_id, code, value))
+                k = (day, place.unit_id, version_id, code, value or counting.NO_OPINION_KEY)
+                daily[k] = daily.get(k, 0) + 1
+            next_id += 1
+        _write(connection, postgres, response_rows, answer_rows)
+        made += size
+        if progress:
+            progress(made)
+    _merge_counts(daily, responses)
+    if postgres:
+        connection.execute(sa.text(
+            "SELECT setval(pg_get_serial_sequence('response', 'id'), (SELECT max(id) FROM response))"
+        ))
+    return made
+
+
+def _write(connection, postgres: bool, response_rows: list[dict], answer_rows: list[tuple]):
+    columns = list(response_rows[0])
+    if postgres:
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY response ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in response_rows:
+                    copy.write_row([row[c] for c in columns])
+            with cursor.copy("COPY answer (response_id, item_code, value) FROM STDIN") as copy:
+                for row in answer_rows:
+                    copy.write_row(row)
+        return
+    raw = connection.connection.driver_connection
+    placeholders = ", ".join("?" for _ in columns)
+    raw.executemany(
+        f"INSERT INTO response ({', '.join(columns)}) VALUES ({placeholders})",
+        [[_sqlite(row[c]) for c in columns] for row in response_rows],
+    )
+    raw.executemany("INSERT INTO answer (response_id, item_code, value) VALUES (?, ?, ?)",
+                    answer_rows)
+
+
+def _sqlite(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _merge_counts(daily: dict[tuple, int], responses: dict[tuple, int]) -> None:
+    columns = ("day", "unit_id", "questionnaire_version_id", "item_code", "value")
+    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in daily.items()]
+    for start in range(0, len(rows), 50_000):
+        counting._upsert(DailyCount.__table__, rows[start:start + 50_000])
+    columns = ("day", "unit_id", "questionnaire_version_id")
+    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in responses.items()]
+    if rows:
+        counting._upsert(DailyResponseCount.__table__, rows)
+
