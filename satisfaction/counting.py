@@ -16,7 +16,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import Answer, DailyCount, DailyResponseCount, Response, ResponseStatus
+from .models import (
+    Answer,
+    DailyCount,
+    DailyResponseCount,
+    MonthlyCount,
+    MonthlyResponseCount,
+    Response,
+    ResponseStatus,
+)
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
@@ -58,26 +66,36 @@ def add_response(
     answers: Mapping[str, int | None],
     sign: int = 1,
 ) -> None:
-    """Add (``sign=1``) or take away (``sign=-1``) one response's answers."""
-    _upsert(
-        DailyResponseCount.__table__,
-        [{"day": day, "unit_id": unit_id, "questionnaire_version_id": version_id, "count": sign}],
-    )
-    if answers:
-        _upsert(
-            DailyCount.__table__,
-            [
-                {
-                    "day": day,
-                    "unit_id": unit_id,
-                    "questionnaire_version_id": version_id,
-                    "item_code": code,
-                    "value": NO_OPINION_KEY if value is None else value,
-                    "count": sign,
-                }
-                for code, value in answers.items()
-            ],
-        )
+    """Add (``sign=1``) or take away (``sign=-1``) one response's answers, by day and by
+    month."""
+    add_counts({(day, unit_id, version_id): sign}, {
+        (day, unit_id, version_id, code, NO_OPINION_KEY if value is None else value): sign
+        for code, value in answers.items()
+    })
+
+
+def add_counts(responses: Mapping[tuple, int], answers: Mapping[tuple, int]) -> None:
+    """Add many counts at once: ``responses`` keyed (day, unit, version), ``answers`` keyed
+    (day, unit, version, item code, value), both by local day."""
+    for table, monthly, rows in (
+        (DailyResponseCount.__table__, MonthlyResponseCount.__table__, responses),
+        (DailyCount.__table__, MonthlyCount.__table__, answers),
+    ):
+        if not rows:
+            continue
+        key_columns = [c.name for c in table.primary_key.columns]
+        by_month: dict[tuple, int] = {}
+        daily_rows = []
+        for key, n in rows.items():
+            daily_rows.append(dict(zip(key_columns, key, strict=True), count=n))
+            month_key = (key[0].replace(day=1), *key[1:])
+            by_month[month_key] = by_month.get(month_key, 0) + n
+        month_columns = ["month", *key_columns[1:]]
+        monthly_rows = [dict(zip(month_columns, key, strict=True), count=n)
+                        for key, n in by_month.items()]
+        for batch_table, batch in ((table, daily_rows), (monthly, monthly_rows)):
+            for start in range(0, len(batch), 50_000):
+                _upsert(batch_table, batch[start:start + 50_000])
 
 
 def add_stored_response(response: Response, sign: int = 1) -> None:
@@ -97,10 +115,10 @@ def add_stored_response(response: Response, sign: int = 1) -> None:
 
 
 def rebuild(batch: int = 50_000) -> int:
-    """Recompute every count from the accepted responses (a repair tool, and the last step
-    of a bulk load). Streams the answers; returns the number of responses counted."""
-    db.session.execute(sa.delete(DailyCount))
-    db.session.execute(sa.delete(DailyResponseCount))
+    """Recompute every count from the accepted responses (a repair tool). Streams the
+    answers; returns the number of responses counted."""
+    for table in (DailyCount, DailyResponseCount, MonthlyCount, MonthlyResponseCount):
+        db.session.execute(sa.delete(table))
     accepted = Response.status == ResponseStatus.ACCEPTED.value
     responses: dict[tuple, int] = {}
     for submitted_at, unit_id, version_id in db.session.execute(
@@ -121,12 +139,5 @@ def rebuild(batch: int = 50_000) -> int:
         key = (local_day(submitted_at), unit_id, version_id, code,
                NO_OPINION_KEY if value is None else value)
         answers[key] = answers.get(key, 0) + 1
-    columns = ("day", "unit_id", "questionnaire_version_id")
-    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in responses.items()]
-    if rows:
-        db.session.execute(sa.insert(DailyResponseCount.__table__), rows)
-    columns += ("item_code", "value")
-    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in answers.items()]
-    for start in range(0, len(rows), batch):
-        db.session.execute(sa.insert(DailyCount.__table__), rows[start:start + batch])
+    add_counts(responses, answers)
     return sum(responses.values())

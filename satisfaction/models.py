@@ -364,6 +364,37 @@ class DailyResponseCount(db.Model):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class MonthlyCount(db.Model):
+    """The per-day counts summed by calendar month (``month`` is its first day).
+
+    Reports over whole months read these: a year is 12 rows per unit, item and value.
+    """
+
+    __tablename__ = "monthly_count"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class MonthlyResponseCount(db.Model):
+    """Accepted responses per unit, calendar month and questionnaire version."""
+
+    __tablename__ = "monthly_response_count"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), primary_key=True
+    )
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class ApiToken(db.Model):
     """A bearer token for the read-only API; only its SHA-256 is stored."""
 

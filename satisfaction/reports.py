@@ -6,9 +6,9 @@ percentages), then scored by the index's method in ``satisfaction.scoring``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -20,6 +20,8 @@ from .models import (
     DailyCount,
     DailyResponseCount,
     IndexDefinition,
+    MonthlyCount,
+    MonthlyResponseCount,
     IndexTarget,
     Questionnaire,
     Response,
@@ -84,73 +86,111 @@ def source_of(index: IndexDefinition, questionnaire_code: str | None = None) -> 
     )
 
 
-def _month_expr(column):
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
+Distribution = dict[int | None, int]
 
 
 @dataclass
 class Tallies:
-    """Counts of one period by unit and month: answers and responses."""
+    """Counts of one period, indexed by unit, then month, then item: answers and responses."""
 
-    answers: dict[tuple[int, Month], dict[str, dict[int | None, int]]] = field(
-        default_factory=dict
-    )
-    responses: dict[tuple[int, Month], int] = field(default_factory=dict)
+    answers: dict[int, dict[Month, dict[str, Distribution]]] = field(default_factory=dict)
+    responses: dict[int, dict[Month, int]] = field(default_factory=dict)
+
+    def add(self, unit_id: int, month: Month, code: str, value: int, n: int) -> None:
+        items = self.answers.setdefault(unit_id, {}).setdefault(month, {})
+        bucket = items.setdefault(code, {})
+        key = None if value == NO_OPINION_KEY else value
+        bucket[key] = bucket.get(key, 0) + n
+
+    def add_responses(self, unit_id: int, month: Month, n: int) -> None:
+        months = self.responses.setdefault(unit_id, {})
+        months[month] = months.get(month, 0) + n
 
     def counts(self, unit_ids: Iterable[int], months: Iterable[Month] | None = None):
         """Summed answer counts and response total over the given units (and months)."""
-        units, wanted = set(unit_ids), set(months) if months is not None else None
-        total: dict[str, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-        for (unit_id, month), items in self.answers.items():
-            if unit_id in units and (wanted is None or month in wanted):
+        wanted = set(months) if months is not None else None
+        total: dict[str, Distribution] = {}
+        responses = 0
+        for unit_id in unit_ids:
+            for month, items in self.answers.get(unit_id, {}).items():
+                if wanted is not None and month not in wanted:
+                    continue
                 for code, distribution in items.items():
-                    bucket = total[code]
+                    bucket = total.setdefault(code, {})
                     for value, n in distribution.items():
-                        bucket[value] += n
-        responses = sum(
-            n for (unit_id, month), n in self.responses.items()
-            if unit_id in units and (wanted is None or month in wanted)
-        )
+                        bucket[value] = bucket.get(value, 0) + n
+            for month, n in self.responses.get(unit_id, {}).items():
+                if wanted is None or month in wanted:
+                    responses += n
         return total, responses
 
 
+def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The months entirely inside the period, and the day ranges left at its edges."""
+    whole, edges = [], []
+    for y, m in period.months():
+        first = date(y, m, 1)
+        last = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
+        if period.start <= first and last <= period.end:
+            whole.append(first)
+        else:
+            edges.append((max(first, period.start), min(last, period.end)))
+    return whole, edges
+
+
 def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
-    """Two grouped queries over the per-day counts: cost follows units × months × items."""
+    """Grouped queries over the monthly counts (whole months) and the daily counts (the
+    days at the period's edges): cost follows units × months × items, not responses."""
     units = sorted(set(unit_ids))
     result = Tallies()
     if not units:
         return result
-    month = _month_expr(DailyCount.day).label("month")
-    rows = db.session.execute(
-        sa.select(DailyCount.unit_id, month, DailyCount.item_code, DailyCount.value,
-                  sa.func.sum(DailyCount.count))
-        .where(
-            DailyCount.questionnaire_version_id.in_(source.version_ids),
-            DailyCount.unit_id.in_(units),
-            DailyCount.day.between(period.start, period.end),
+    whole, edges = _whole_months(period)
+    versions = source.version_ids
+    if whole:
+        rows = db.session.execute(
+            sa.select(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
+                      MonthlyCount.value, sa.func.sum(MonthlyCount.count))
+            .where(MonthlyCount.questionnaire_version_id.in_(versions),
+                   MonthlyCount.unit_id.in_(units),
+                   MonthlyCount.month.in_(whole))
+            .group_by(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
+                      MonthlyCount.value)
         )
-        .group_by(DailyCount.unit_id, month, DailyCount.item_code, DailyCount.value)
-    )
-    for unit_id, month_text, code, value, n in rows:
-        if not n:
-            continue
-        key = (unit_id, (int(month_text[:4]), int(month_text[5:7])))
-        items = result.answers.setdefault(key, {})
-        items.setdefault(code, {})[None if value == NO_OPINION_KEY else value] = int(n)
-    month = _month_expr(DailyResponseCount.day).label("month")
-    for unit_id, month_text, n in db.session.execute(
-        sa.select(DailyResponseCount.unit_id, month, sa.func.sum(DailyResponseCount.count))
-        .where(
-            DailyResponseCount.questionnaire_version_id.in_(source.version_ids),
-            DailyResponseCount.unit_id.in_(units),
-            DailyResponseCount.day.between(period.start, period.end),
-        )
-        .group_by(DailyResponseCount.unit_id, month)
-    ):
-        if n:
-            result.responses[(unit_id, (int(month_text[:4]), int(month_text[5:7])))] = int(n)
+        for unit_id, month, code, value, n in rows:
+            if n:
+                result.add(unit_id, (month.year, month.month), code, value, int(n))
+        for unit_id, month, n in db.session.execute(
+            sa.select(MonthlyResponseCount.unit_id, MonthlyResponseCount.month,
+                      sa.func.sum(MonthlyResponseCount.count))
+            .where(MonthlyResponseCount.questionnaire_version_id.in_(versions),
+                   MonthlyResponseCount.unit_id.in_(units),
+                   MonthlyResponseCount.month.in_(whole))
+            .group_by(MonthlyResponseCount.unit_id, MonthlyResponseCount.month)
+        ):
+            if n:
+                result.add_responses(unit_id, (month.year, month.month), int(n))
+    for first, last in edges:
+        month = (first.year, first.month)
+        for unit_id, code, value, n in db.session.execute(
+            sa.select(DailyCount.unit_id, DailyCount.item_code, DailyCount.value,
+                      sa.func.sum(DailyCount.count))
+            .where(DailyCount.questionnaire_version_id.in_(versions),
+                   DailyCount.unit_id.in_(units),
+                   DailyCount.day.between(first, last))
+            .group_by(DailyCount.unit_id, DailyCount.item_code, DailyCount.value)
+        ):
+            if n:
+                result.add(unit_id, month, code, value, int(n))
+        for unit_id, n in db.session.execute(
+            sa.select(DailyResponseCount.unit_id, sa.func.sum(DailyResponseCount.count))
+            .where(DailyResponseCount.questionnaire_version_id.in_(versions),
+                   DailyResponseCount.unit_id.in_(units),
+                   DailyResponseCount.day.between(first, last))
+            .group_by(DailyResponseCount.unit_id)
+        ):
+            if n:
+                result.add_responses(unit_id, month, int(n))
     return result
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from . import counting
 from .extensions import db
-from .models import Counter, DailyCount, DailyResponseCount, Response, Unit
+from .models import Counter, Response, Unit
 from .questionnaires import parse_definition
 
 
@@ -138,12 +138,4 @@ def _sqlite(value):
 
 
 def _merge_counts(daily: dict[tuple, int], responses: dict[tuple, int]) -> None:
-    columns = ("day", "unit_id", "questionnaire_version_id", "item_code", "value")
-    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in daily.items()]
-    for start in range(0, len(rows), 50_000):
-        counting._upsert(DailyCount.__table__, rows[start:start + 50_000])
-    columns = ("day", "unit_id", "questionnaire_version_id")
-    rows = [dict(zip(columns, key, strict=True), count=n) for key, n in responses.items()]
-    if rows:
-        counting._upsert(DailyResponseCount.__table__, rows)
-
+    counting.add_counts(responses, daily)

@@ -11,7 +11,15 @@ from test_reports import ITEMS, PASSWORD, make_user, paper_csv, sign_in
 
 from satisfaction import counting
 from satisfaction.extensions import db
-from satisfaction.models import Answer, DailyCount, DailyResponseCount, Response, Role
+from satisfaction.models import (
+    Answer,
+    DailyCount,
+    DailyResponseCount,
+    MonthlyCount,
+    MonthlyResponseCount,
+    Response,
+    Role,
+)
 
 
 def write(tmp_path, content: bytes, name="forms.csv"):
@@ -157,6 +165,16 @@ def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(client, app,
                     .group_by(DailyCount.item_code, DailyCount.value))
             )
             responses = db.session.scalar(sa.select(sa.func.sum(DailyResponseCount.count)))
+            from_months = dict(
+                ((code, value), n)
+                for code, value, n in db.session.execute(
+                    sa.select(MonthlyCount.item_code, MonthlyCount.value,
+                              sa.func.sum(MonthlyCount.count))
+                    .group_by(MonthlyCount.item_code, MonthlyCount.value))
+            )
+            assert from_months == from_counts
+            assert db.session.scalar(
+                sa.select(sa.func.sum(MonthlyResponseCount.count))) == responses
             return from_answers, from_counts, responses
 
     answers, counts, responses = snapshot()

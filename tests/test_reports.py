@@ -310,3 +310,19 @@ def test_sign_in_is_throttled_after_repeated_failures(client, app, data):
                                                  "email": "reviewer@q1.example.vn",
                                                  "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def responses(query):
+        return client.get(f"/api/v1/indicators?index=sipas&unit=Q1&{query}",
+                          headers=auth).json["responses"]
+
+    assert responses("from=2026-03-02&to=2026-03-20") == 10  # both ends included
+    assert responses("from=2026-03-03&to=2026-03-19") == 8   # Bến Nghé's two forms left out
+    assert responses("from=2026-02-15&to=2026-04-15") == 10  # a whole month between edges
+    assert responses("from=2026-03-21&to=2026-04-30") == 0
+    assert responses("period=2026-Q1") == 10 and responses("period=2026") == 10
