@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from .extensions import db
+from .questionnaires import Definition, parse_definition
 from .models import (
     Answer,
     DailyCount,
     DailyResponseCount,
     MonthlyCount,
     MonthlyResponseCount,
+    QuestionnaireVersion,
     Response,
     ResponseStatus,
 )
@@ -29,6 +31,41 @@ from .models import (
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
 NO_OPINION_KEY = 0
+#: Each respondent's own satisfaction share is counted too, as pseudo-items: "@A" for
+#: element A, "@" for the index (the mean of the respondent's element shares). The value is
+#: 1 + the share in thousandths, so the statistics module can rebuild the per-respondent
+#: scores (n, mean, variance) that intervals for elements and the index need.
+SCORE_PREFIX = "@"
+
+
+def score_items(definition: Definition, answers: Mapping[str, int | None]) -> dict[str, int]:
+    """The pseudo-item values of one respondent: element and overall satisfaction shares
+    (answers in the two best values of the scale, among those given on the scale)."""
+    scale = definition.scored_scale
+    ordered = sorted(scale.values)
+    good, bad_for_reverse = set(ordered[-2:]), set(ordered[:2])
+    items: dict[str, int] = {}
+    shares = []
+    for element in definition.elements:
+        answered = satisfied = 0
+        for item in element.items:
+            value = answers.get(item.code)
+            if value is None:
+                continue
+            answered += 1
+            satisfied += value in (bad_for_reverse if item.reverse else good)
+        if answered:
+            share = satisfied / answered
+            shares.append(share)
+            items[SCORE_PREFIX + element.code] = 1 + round(share * 1000)
+    if shares:
+        items[SCORE_PREFIX] = 1 + round(sum(shares) / len(shares) * 1000)
+    return items
+
+
+def score_of(value_key: int) -> float:
+    """The share (0–1) a pseudo-item value stands for."""
+    return (value_key - 1) / 1000
 
 
 def local_day(moment: datetime) -> date:
@@ -64,14 +101,19 @@ def add_response(
     unit_id: int,
     version_id: int,
     answers: Mapping[str, int | None],
+    definition: Definition | None = None,
     sign: int = 1,
 ) -> None:
     """Add (``sign=1``) or take away (``sign=-1``) one response's answers, by day and by
-    month."""
-    add_counts({(day, unit_id, version_id): sign}, {
+    month, with the respondent's own scores when the ``definition`` is given."""
+    keys = {
         (day, unit_id, version_id, code, NO_OPINION_KEY if value is None else value): sign
         for code, value in answers.items()
-    })
+    }
+    if definition is not None:
+        for code, value in score_items(definition, answers).items():
+            keys[(day, unit_id, version_id, code, value)] = sign
+    add_counts({(day, unit_id, version_id): sign}, keys)
 
 
 def add_counts(responses: Mapping[tuple, int], answers: Mapping[tuple, int]) -> None:
@@ -129,15 +171,37 @@ def rebuild(batch: int = 50_000) -> int:
         key = (local_day(submitted_at), unit_id, version_id)
         responses[key] = responses.get(key, 0) + 1
     answers: dict[tuple, int] = {}
-    for submitted_at, unit_id, version_id, code, value in db.session.execute(
-        sa.select(Response.submitted_at, Response.unit_id, Response.questionnaire_version_id,
-                  Answer.item_code, Answer.value)
+    definitions: dict[int, Definition] = {}
+    current: tuple | None = None
+    current_id = None
+    given: dict[str, int | None] = {}
+
+    def flush_scores():
+        if current is None:
+            return
+        version_id = current[2]
+        if version_id not in definitions:
+            definitions[version_id] = parse_definition(
+                db.session.get(QuestionnaireVersion, version_id).definition)
+        for code, value in score_items(definitions[version_id], given).items():
+            key = (*current, code, value)
+            answers[key] = answers.get(key, 0) + 1
+
+    for response_id, submitted_at, unit_id, version_id, code, value in db.session.execute(
+        sa.select(Response.id, Response.submitted_at, Response.unit_id,
+                  Response.questionnaire_version_id, Answer.item_code, Answer.value)
         .join(Answer, Answer.response_id == Response.id)
         .where(accepted)
+        .order_by(Response.id)
         .execution_options(yield_per=batch)
     ):
-        key = (local_day(submitted_at), unit_id, version_id, code,
-               NO_OPINION_KEY if value is None else value)
+        where = (local_day(submitted_at), unit_id, version_id)
+        if current is None or (response_id, *where) != (current_id, *current):
+            flush_scores()
+            current, current_id, given = where, response_id, {}
+        given[code] = value
+        key = (*where, code, NO_OPINION_KEY if value is None else value)
         answers[key] = answers.get(key, 0) + 1
+    flush_scores()
     add_counts(responses, answers)
     return sum(responses.values())

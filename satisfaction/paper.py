@@ -203,7 +203,8 @@ def import_paper_forms(
                 [{"response_id": response.id, "item_code": c, "value": v}
                  for c, v in answers.items()],
             )
-        counting.add_response(day=day, unit_id=unit.id, version_id=version.id, answers=answers)
+        counting.add_response(day=day, unit_id=unit.id, version_id=version.id, answers=answers,
+                              definition=definition)
         result.stored += 1
     db.session.add(AuditEntry(
         user_id=user_id, action="responses.import", subject=questionnaire_code,

@@ -63,7 +63,8 @@ def generate(
 
     rng = random.Random(seed)
     version = db.session.get(QuestionnaireVersion, version_id)
-    items = [item.code for item in parse_definition(version.definition).scored_items()]
+    definition = parse_definition(version.definition)
+    items = [item.code for item in definition.scored_items()]
     places = list(places or places_of_demo(rng))
     days = (end - start).days + 1
     connection = db.session.connection()
@@ -91,10 +92,14 @@ def generate(
             })
             key = (day, place.unit_id, version_id)
             responses[key] = responses.get(key, 0) + 1
+            given = {}
             for code in items:
-                value = _answer(rng, place.quality)
+                value = given[code] = _answer(rng, place.quality)
                 answer_rows.append((next_id, code, value))
                 k = (day, place.unit_id, version_id, code, value or counting.NO_OPINION_KEY)
+                daily[k] = daily.get(k, 0) + 1
+            for code, value in counting.score_items(definition, given).items():
+                k = (day, place.unit_id, version_id, code, value)
                 daily[k] = daily.get(k, 0) + 1
             next_id += 1
         _write(connection, postgres, response_rows, answer_rows)

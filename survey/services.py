@@ -245,5 +245,6 @@ def store_response(
         unit_id=target.unit_id,
         version_id=target.version_id,
         answers=answers,
+        definition=definition_for(target.version_id, target.version_checksum),
     )
     return True

@@ -139,15 +139,18 @@ def test_ward_manager_may_only_enter_forms_for_their_ward(client, app, demo):
         assert count(Response) == 0
 
 
-def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(client, app, demo, runner):
+def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(
+    client, app, demo, runner, tmp_path
+):
     from helpers import filled_survey
 
     path = f"/s/{demo.survey_tokens['Q1-BN']}"
     for value in ("1", "3", "5", "0"):
         html = client.get(path).get_data(as_text=True)
         assert client.post(path, data=filled_survey(html, value)).status_code == 303
-    runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
-                        "/dev/stdin"], input=paper_csv([("Q1-TD", "2026-01-05", {})]))
+    imported = runner.invoke(args=["responses", "import", "--questionnaire", "sipas-2640",
+                                   write(tmp_path, paper_csv([("Q1-TD", "2026-01-05", {})]))])
+    assert imported.exit_code == 0, imported.output
 
     def snapshot():
         with app.app_context():
@@ -178,7 +181,12 @@ def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(client, app,
             return from_answers, from_counts, responses
 
     answers, counts, responses = snapshot()
-    assert answers == counts and responses == count_responses(app)
+    scores = {key: n for key, n in counts.items() if key[0].startswith("@")}
+    assert {key: n for key, n in counts.items() if key not in scores} == answers
+    assert responses == count_responses(app)
+    # Each respondent's own share: all 5s and the paper form's all-4s are 1.0 (key 1001),
+    # all 1s and all 3s are 0.0 (key 1); "no opinion" everywhere gives no score.
+    assert {k[1]: n for k, n in scores.items() if k[0] == "@"} == {1: 2, 1001: 2}
     assert answers[("A1", 0)] == 1 and answers[("A1", 5)] == 1
     result = runner.invoke(args=["counts", "rebuild"])
     assert result.exit_code == 0 and "Counted" in result.output
