@@ -26,6 +26,9 @@ seed_cli = AppGroup("seed", help="Load demonstration data.")
 report_cli = AppGroup("report", help="Index reports.")
 responses_cli = AppGroup("responses", help="Responses: paper batches.")
 counts_cli = AppGroup("counts", help="The per-day counts the reports read.")
+alerts_cli = AppGroup("alerts", help="Low-score alerts: rules and checks.")
+rule_cli = AppGroup("rule", help="Alert rules.")
+alerts_cli.add_command(rule_cli)
 questionnaires_cli = AppGroup("questionnaires", help="Manage questionnaire versions.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
@@ -207,6 +210,92 @@ def counts_rebuild() -> None:
     click.echo(f"Counted {n} responses.")
 
 
+@rule_cli.command("add")
+@click.option("--index", "index_code", required=True)
+@click.option("--target", type=float, required=True, help="Percent satisfied, 0-100.")
+@click.option("--window", required=True, help="30d, month, quarter or year.")
+@click.option("--min-n", type=int, required=True, help="Fewer answers: not enough data.")
+@click.option("--rate", type=float, default=0.05, show_default=True,
+              help="False-flag rate (Benjamini-Hochberg) across units and measures.")
+@click.option("--level", type=click.Choice(["all", "overall", "element", "criterion"]),
+              default="all", show_default=True)
+@click.option("--code", default=None, help="Only this element or criterion.")
+@click.option("--no-unit", is_flag=True, help="Do not e-mail the unit.")
+@click.option("--no-owner", is_flag=True, help="Do not e-mail the index owner office.")
+def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner) -> None:
+    """Add an alert rule."""
+    from .alerts import RuleError, add_rule
+
+    try:
+        rule = add_rule(index_code=index_code, target=target, window=window, min_n=min_n,
+                        false_flag_rate=rate, level=level, code=code,
+                        notify_unit=not no_unit, notify_owner=not no_owner)
+    except RuleError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Rule {rule.id}: {index_code} {level}{' ' + code if code else ''} "
+               f"target {target}% window {window} min-n {min_n} rate {rate}")
+
+
+@rule_cli.command("list")
+def rule_list() -> None:
+    """List the alert rules."""
+    from .models import AlertRule
+
+    for rule in db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)):
+        click.echo(f"{rule.id}\t{rule.index.code}\t{rule.level}{' ' + rule.code if rule.code else ''}"
+                   f"\ttarget {rule.target}%\twindow {rule.window_label}\tmin-n {rule.min_n}"
+                   f"\trate {rule.false_flag_rate}\t{'active' if rule.is_active else 'off'}")
+
+
+@rule_cli.command("remove")
+@click.argument("rule_id", type=int)
+def rule_remove(rule_id: int) -> None:
+    """Switch a rule off (its alerts and their history are kept)."""
+    from .models import AlertRule, AuditEntry
+
+    rule = db.session.get(AlertRule, rule_id)
+    if rule is None:
+        raise click.ClickException(f"no rule {rule_id}")
+    rule.is_active = False
+    db.session.add(AuditEntry(action="alerts.rule.remove", subject=str(rule_id)))
+    db.session.commit()
+    click.echo(f"Rule {rule_id} switched off.")
+
+
+@alerts_cli.command("check")
+@click.option("--dry-run", is_flag=True, help="Print what would happen; change nothing.")
+@click.option("--today", default=None, help="Evaluate as of this day (YYYY-MM-DD).")
+def alerts_check(dry_run: bool, today: str | None) -> None:
+    """Evaluate every rule, open and clear alerts, send what is due. Safe from cron."""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from .alerts import check, deliver_due
+    from .notify import SENDERS
+
+    day = date.fromisoformat(today) if today else None
+    try:
+        report = check(day, dry_run=dry_run)
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise click.ClickException("another check opened the same alerts at the same time; "
+                                   "nothing was changed by this run") from exc
+    for line in report.lines:
+        click.echo(line)
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was changed or sent.")
+        return
+    db.session.commit()
+    sent, failed = deliver_due(SENDERS)
+    click.echo(f"{len(report.opened)} opened, {len(report.cleared)} cleared, "
+               f"{report.still_open} still open, {report.escalated} escalated; "
+               f"{sent} notifications sent, {failed} failed (kept for a later run).")
+
+
 @users_cli.command("password")
 @click.option("--email", required=True)
 def users_password(email: str) -> None:
@@ -256,5 +345,5 @@ def translate_compile() -> None:
 
 def register(app: Flask) -> None:
     for group in (seed_cli, questionnaires_cli, users_cli, translate_cli, report_cli,
-                  responses_cli, counts_cli):
+                  responses_cli, counts_cli, alerts_cli):
         app.cli.add_command(group)

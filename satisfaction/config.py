@@ -63,6 +63,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), False),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMENT_MAX_LENGTH": 2000,
+        # E-mail for alerts, with the names Flask-Mail users know.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25") or 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "khaosat@localhost"),
+        "ALERT_WEBHOOK_URL": os.environ.get("ALERT_WEBHOOK_URL", ""),
     }
     if env == "development":
         config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-key-not-for-production"

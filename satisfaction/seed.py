@@ -253,4 +253,14 @@ def seed_district1(
         db.session.add(admin)
         db.session.flush()
     sync_indices()
+    _seed_alert_rule()
     return DemoSummary(DEMO_ADMIN_EMAIL, password, tokens)
+
+
+def _seed_alert_rule() -> None:
+    """The demo's SIPAS rule: 90 % over the last 30 days, at least 30 answers, 5 % FDR."""
+    from .alerts import add_rule
+    from .models import AlertRule
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(AlertRule)) == 0:
+        add_rule(index_code="sipas", target=90, window="30d", min_n=30, false_flag_rate=0.05)

@@ -1,0 +1,115 @@
+"""Delivering alert notifications: e-mail through SMTP (configured with the names
+Flask-Mail users know) and an optional JSON webhook."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .extensions import db
+from .links import absolute
+from .models import Alert, Notification
+from .reports import source_of
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def alert_link(alert: Alert) -> str:
+    return absolute(
+        f"/admin/reports/{alert.rule.index.code}/{alert.unit.code}"
+        f"?from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
+    )
+
+
+def compose(alert: Alert) -> tuple[str, str]:
+    """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
+    interval, the target and the link to the report."""
+    from .alerts import measure_label
+
+    definition = source_of(alert.rule.index).definition
+    measure = measure_label(definition, alert.measure)
+    unit = alert.unit.name("vi")
+    subject = f"[Cảnh báo chỉ số] {unit}: {measure} dưới chỉ tiêu"
+    interval = (f" (khoảng tin cậy 95%: {_fmt(alert.low)}–{_fmt(alert.high)}%)"
+                if alert.low is not None else "")
+    body = "\n".join([
+        f"Kính gửi {unit},",
+        "",
+        f"Chỉ số: {alert.rule.index.name('vi')}",
+        f"Nội dung: {measure}",
+        f"Kết quả: {_fmt(alert.value)}%{interval}, trên {alert.n} câu trả lời",
+        f"Chỉ tiêu: {_fmt(alert.target)}%",
+        f"Kỳ đánh giá: từ {alert.window_start:%d/%m/%Y} đến {alert.window_end:%d/%m/%Y}",
+        "",
+        "Kết quả thấp hơn chỉ tiêu có ý nghĩa thống kê: với số câu trả lời này, khả năng chênh "
+        "lệch chỉ do ngẫu nhiên là rất thấp (đã hiệu chỉnh cho việc kiểm tra đồng thời nhiều "
+        f"đơn vị và tiêu chí; giá trị p hiệu chỉnh {alert.adjusted_p:.2g}).",
+        "",
+        "Đề nghị đơn vị xem báo cáo, xác nhận cảnh báo và ghi nhận biện pháp khắc phục:",
+        alert_link(alert),
+        "",
+        "— Hệ thống khảo sát sự hài lòng (thư tự động, xin không trả lời).",
+    ])
+    return subject, body
+
+
+def send_email(notification: Notification) -> None:
+    config = current_app.config
+    server = config.get("MAIL_SERVER")
+    if not server:
+        raise RuntimeError("MAIL_SERVER is not configured")
+    subject, body = compose(notification.alert)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config.get("MAIL_DEFAULT_SENDER") or "khaosat@localhost"
+    message["To"] = notification.recipient
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"alert-{notification.alert_id}")
+    message.set_content(body, charset="utf-8")
+    port = int(config.get("MAIL_PORT") or 25)
+    timeout = float(config.get("MAIL_TIMEOUT") or 10)
+    if config.get("MAIL_USE_SSL"):
+        client = smtplib.SMTP_SSL(server, port, timeout=timeout,
+                                  context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(server, port, timeout=timeout)
+    with client:
+        if config.get("MAIL_USE_TLS"):
+            client.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        client.send_message(message)
+
+
+def send_webhook(notification: Notification) -> None:
+    alert = notification.alert
+    payload = {
+        "alert": alert.id, "index": alert.rule.index.code, "unit": alert.unit.code,
+        "measure": alert.measure or None, "value": alert.value, "low": alert.low,
+        "high": alert.high, "n": alert.n, "target": alert.target,
+        "from": alert.window_start.isoformat(), "to": alert.window_end.isoformat(),
+        "link": alert_link(alert),
+    }
+    request = urllib.request.Request(
+        notification.recipient, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status >= 300:
+            raise RuntimeError(f"webhook answered {response.status}")
+
+
+SENDERS = {"email": send_email, "webhook": send_webhook}
+
+
+def pending_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.status != "sent"))

@@ -1,0 +1,736 @@
+"""Statistics: intervals, "below target" tests, false-flag control, drops, declines, shrinkage.
+
+Pure code over counts: the standard library, numpy and scipy only (no Flask, no database), so
+that the reports, the exports and the alerts all draw the same conclusions from the same data.
+
+Conventions:
+
+- a proportion is in [0, 1] everywhere (a target of 90 % is ``0.90``); callers convert to %;
+- a criterion's satisfaction share is a count: ``successes`` satisfied answers out of ``n``
+  answers on the scale (no-opinion answers excluded);
+- an element or overall index is a mean of per-respondent scores (each respondent's own element
+  or overall score), summarised by ``Moments`` (n, sum, sum of squares). The interval and test
+  for a mean use the spread *between respondents*, which respects that one person's answers to
+  several criteria are correlated: averaging criteria first and treating every answer as an
+  independent observation would make the interval too narrow;
+- every function returns ``None`` when there is no data to compute with (``n == 0``, or
+  ``n < 2`` where a spread is needed), never 0;
+- bad arguments (a negative count, more successes than answers, a level or a proportion outside
+  its range, a value that is not a number) raise ``ValueError``.
+
+The probability functions come from ``scipy.special`` (``bdtr`` is the binomial distribution
+function behind ``scipy.stats.binom.cdf``, ``ndtr``/``ndtri`` the normal, ``stdtr``/``stdtrit``
+Student's t, ``betaincinv`` the Beta quantile): the same values as ``scipy.stats`` without its
+per-call overhead, which matters when the alerts check tens of thousands of measures.
+
+How the alerts use this module:
+
+1. ``assess_proportion`` / ``assess_mean`` for every unit and measure of a rule: the observed
+   value, its interval, and the one-sided p-value of "below target" (or "not enough data");
+2. ``assess_many`` over all of them at once: Benjamini-Hochberg adjusted p-values, and the final
+   state "below" only for values below target that survive the correction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from scipy import optimize, special
+
+__all__ = [
+    "STATES",
+    "Assessment",
+    "CusumResult",
+    "Interval",
+    "Moments",
+    "Shrunk",
+    "assess_many",
+    "assess_mean",
+    "assess_proportion",
+    "benjamini_hochberg",
+    "beta_binomial_prior",
+    "binomial_below_p",
+    "cusum_below",
+    "mean_below_p",
+    "mean_interval",
+    "shrink",
+    "two_proportion_drop_p",
+    "wilson_interval",
+]
+
+STATES = ("meets", "below", "not_significant", "not_enough_data")
+"""The states of an ``Assessment``."""
+
+
+# --- checking arguments ---------------------------------------------------------------------
+
+
+def _count(value: Any, what: str) -> int:
+    """An integer >= 0 (Python or numpy integer, not a bool)."""
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise ValueError(f"{what}: expected an integer, got {value!r}")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{what}: must be >= 0, got {number}")
+    return number
+
+
+def _counts(successes: Any, n: Any, what: str = "") -> tuple[int, int]:
+    prefix = f"{what}: " if what else ""
+    s = _count(successes, f"{prefix}successes")
+    total = _count(n, f"{prefix}n")
+    if s > total:
+        raise ValueError(f"{prefix}successes ({s}) exceed the number of answers n ({total})")
+    return s, total
+
+
+def _number(value: Any, what: str) -> float:
+    """A finite real number (not a bool)."""
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise ValueError(f"{what}: expected a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{what}: must be finite, got {value!r}")
+    return number
+
+
+def _level(level: Any) -> float:
+    number = _number(level, "level")
+    if not 0 < number < 1:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
+    return number
+
+
+def _proportion(value: Any, what: str, *, open_low: bool = False, open_high: bool = False) -> float:
+    number = _number(value, what)
+    low_ok = number > 0 if open_low else number >= 0
+    high_ok = number < 1 if open_high else number <= 1
+    if not (low_ok and high_ok):
+        low = "(0" if open_low else "[0"
+        high = "1)" if open_high else "1]"
+        raise ValueError(f"{what} must be a proportion in {low}, {high}, got {value!r}")
+    return number
+
+
+def _two_sided_z(level: float) -> float:
+    """The normal quantile z with P(-z <= Z <= z) = level."""
+    return float(special.ndtri(1 - (1 - level) / 2))
+
+
+# --- intervals for a proportion -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A two-sided interval ``[low, high]`` at confidence (or credibility) ``level``, e.g. 0.95."""
+
+    low: float
+    high: float
+    level: float
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval | None:
+    """Wilson score interval for a proportion; ``None`` when ``n == 0``.
+
+    With ``p = successes / n`` and ``z`` the two-sided normal quantile (1.959964 at 95 %)::
+
+        centre = (p + z²/(2n)) / (1 + z²/n)
+        half   = z / (1 + z²/n) · sqrt(p(1 - p)/n + z²/(4n²))
+        [centre - half, centre + half]
+
+    clipped to [0, 1] (it is already inside up to rounding: 0 is the low end at
+    ``successes == 0`` and 1 the high end at ``successes == n``). Unlike ``p ± z·sqrt(p(1-p)/n)``
+    it stays inside [0, 1] and keeps its stated coverage for small samples and shares near 100 %.
+
+    In plain words: the range in which the true satisfaction share most likely lies (95 times
+    out of 100), given how many people answered.
+    """
+    s, total = _counts(successes, n)
+    level = _level(level)
+    if total == 0:
+        return None
+    p = s / total
+    z = _two_sided_z(level)
+    z2 = z * z
+    denominator = 1 + z2 / total
+    centre = (p + z2 / (2 * total)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total))
+    low = 0.0 if s == 0 else max(0.0, centre - half)
+    high = 1.0 if s == total else min(1.0, centre + half)
+    return Interval(low, high, level)
+
+
+def binomial_below_p(successes: int, n: int, target: float) -> float | None:
+    """One-sided exact binomial test that the true share is below ``target``.
+
+    H0: p >= target against H1: p < target. The p-value is the chance of seeing at most the
+    observed number of satisfied answers if the true share were exactly the target::
+
+        p-value = P(X <= successes | X ~ Binomial(n, target))
+                = sum_{k=0}^{successes} C(n, k) target^k (1 - target)^(n - k)
+
+    (``scipy.special.bdtr``, the function behind ``scipy.stats.binom.cdf``). ``None`` when
+    ``n == 0``; ``target`` in [0, 1].
+
+    In plain words: how likely a result this low would be by chance alone if the unit really
+    met the target — the smaller, the stronger the evidence that it does not.
+    """
+    s, total = _counts(successes, n)
+    target = _proportion(target, "target")
+    if total == 0:
+        return None
+    return min(1.0, max(0.0, float(special.bdtr(s, total, target))))
+
+
+# --- means of per-respondent scores ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Enough of a list of per-respondent scores for a mean, its spread and its interval.
+
+    ``n`` respondents, ``total`` = sum of their scores, ``total_sq`` = sum of the squared scores.
+    Checked when built: ``n`` an integer >= 0, finite sums, ``total_sq >= 0``, both sums 0 when
+    ``n == 0``, and ``total² <= n · total_sq`` up to rounding (true of any list of numbers).
+    """
+
+    n: int
+    total: float
+    total_sq: float
+
+    def __post_init__(self) -> None:
+        n = _count(self.n, "n")
+        total = _number(self.total, "total")
+        total_sq = _number(self.total_sq, "total_sq")
+        if total_sq < 0:
+            raise ValueError(f"total_sq must be >= 0, got {total_sq!r}")
+        if n == 0 and (total != 0 or total_sq != 0):
+            raise ValueError("with n == 0 the sums must be 0")
+        if total * total > n * total_sq * (1 + 1e-9) + 1e-12:
+            raise ValueError(
+                f"inconsistent moments: total² ({total * total!r}) exceeds n · total_sq "
+                f"({n * total_sq!r})"
+            )
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "total_sq", total_sq)
+
+    @property
+    def mean(self) -> float | None:
+        """``total / n``; ``None`` when ``n == 0``."""
+        return self.total / self.n if self.n else None
+
+    @property
+    def variance(self) -> float | None:
+        """Sample variance ``s² = (total_sq - total²/n) / (n - 1)``; ``None`` when ``n < 2``.
+
+        A sum of squared deviations within rounding error of 0 (relative to ``total_sq``) is 0,
+        so that identical scores give a variance of exactly 0.
+        """
+        if self.n < 2:
+            return None
+        squares = self.total_sq - self.total * self.total / self.n
+        if squares <= 64 * np.finfo(float).eps * self.total_sq:
+            return 0.0
+        return squares / (self.n - 1)
+
+    @classmethod
+    def from_distribution(cls, distribution: Mapping[float, int]) -> Moments:
+        """Moments of a distribution ``{score: number of respondents}``.
+
+        ``n = Σ count``, ``total = Σ score · count``, ``total_sq = Σ score² · count`` (exactly
+        rounded sums). Scores must be finite numbers, counts integers >= 0; ``ValueError``
+        otherwise.
+        """
+        if not isinstance(distribution, Mapping):
+            raise ValueError("distribution: expected a mapping of score to count")
+        n = 0
+        products: list[float] = []
+        squares: list[float] = []
+        for score, count in distribution.items():
+            value = _number(score, "score")
+            number = _count(count, f"count of score {score!r}")
+            n += number
+            products.append(value * number)
+            squares.append(value * value * number)
+        return cls(n, math.fsum(products), math.fsum(squares))
+
+
+def mean_interval(m: Moments, level: float = 0.95) -> Interval | None:
+    """Student t interval for a mean of per-respondent scores; ``None`` when ``n < 2``.
+
+    ``mean ± t_{(1+level)/2, n-1} · s / sqrt(n)`` with ``s`` the sample standard deviation
+    (``ddof = 1``). Used for element and overall indices: each respondent contributes one score
+    (their own element or overall score), so the correlation between one person's answers to
+    several criteria is inside that score and the interval is not falsely narrow. By the
+    central limit theorem it is accurate for the sample sizes the alerts require.
+
+    In plain words: the range in which the unit's true index most likely lies, given how many
+    people answered and how much their scores differ.
+    """
+    if not isinstance(m, Moments):
+        raise ValueError(f"expected Moments, got {m!r}")
+    level = _level(level)
+    if m.n < 2:
+        return None
+    mean, variance = m.mean, m.variance
+    assert mean is not None and variance is not None
+    t = float(special.stdtrit(m.n - 1, 1 - (1 - level) / 2))
+    half = t * math.sqrt(variance / m.n)
+    return Interval(mean - half, mean + half, level)
+
+
+def mean_below_p(m: Moments, target: float) -> float | None:
+    """One-sided one-sample t test that the true mean is below ``target``.
+
+    H0: mean >= target against H1: mean < target::
+
+        t = (mean - target) / (s / sqrt(n)),   p-value = P(T_{n-1} <= t)
+
+    ``None`` when ``n < 2``. When every respondent gave the same score (``s = 0``) there is no
+    chance variation: the p-value is 0.0 if the mean is below the target, else 1.0.
+
+    In plain words: how likely an index this low would be by chance alone if the unit really
+    met the target.
+    """
+    if not isinstance(m, Moments):
+        raise ValueError(f"expected Moments, got {m!r}")
+    target = _number(target, "target")
+    if m.n < 2:
+        return None
+    mean, variance = m.mean, m.variance
+    assert mean is not None and variance is not None
+    if variance == 0:
+        return 0.0 if mean < target else 1.0
+    t = (mean - target) / math.sqrt(variance / m.n)
+    return float(special.stdtr(m.n - 1, t))
+
+
+# --- false flags across many tests ----------------------------------------------------------
+
+
+def benjamini_hochberg(p_values: Sequence[float], rate: float) -> tuple[list[float], list[bool]]:
+    """Benjamini-Hochberg step-up procedure: adjusted p-values and which tests are flagged.
+
+    With the ``m`` p-values sorted ``p_(1) <= ... <= p_(m)``:
+
+    - flagged: the tests with the ``k`` smallest p-values, ``k`` the largest ``i`` with
+      ``p_(i) <= i/m · rate`` (none if there is no such ``i``);
+    - adjusted ``p~_(i) = min(1, min_{j >= i} m/j · p_(j))``, monotone in ``p``; a test is
+      flagged exactly when its adjusted p-value is <= ``rate`` (up to rounding at equality).
+
+    Both lists are in the order of the input. Ties get equal adjusted values. Empty input gives
+    ``([], [])``. ``rate`` must be in (0, 1) and every p-value in [0, 1]; ``ValueError``
+    otherwise. Controls the false discovery rate — the expected share of false flags among the
+    flags — at ``rate`` for independent (or positively dependent) tests.
+
+    In plain words: when hundreds of units and measures are tested at once, some look bad by
+    chance alone; this raises the bar so that on average at most ``rate`` (e.g. 5 %) of the
+    flags raised are false alarms.
+    """
+    rate = _number(rate, "rate")
+    if not 0 < rate < 1:
+        raise ValueError(f"rate must be strictly between 0 and 1, got {rate!r}")
+    values = [_proportion(p, f"p-value #{i}") for i, p in enumerate(p_values)]
+    m = len(values)
+    if m == 0:
+        return [], []
+    p = np.asarray(values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order]
+    ranks = np.arange(1, m + 1)
+    below = np.nonzero(ranked <= ranks / m * rate)[0]
+    k = int(below[-1]) + 1 if below.size else 0
+    adjusted_ranked = np.minimum.accumulate((ranked * m / ranks)[::-1])[::-1]
+    adjusted_ranked = np.minimum(adjusted_ranked, 1.0)
+    adjusted = np.empty(m)
+    adjusted[order] = adjusted_ranked
+    flagged = np.zeros(m, dtype=bool)
+    flagged[order[:k]] = True
+    return [float(x) for x in adjusted], [bool(x) for x in flagged]
+
+
+# --- change against the previous period -----------------------------------------------------
+
+
+def two_proportion_drop_p(
+    successes_before: int, n_before: int, successes_now: int, n_now: int
+) -> float | None:
+    """One-sided pooled two-proportion z test of a drop since the previous period.
+
+    H0: p_now >= p_before against H1: p_now < p_before. With ``p_b = s_b/n_b``,
+    ``p_n = s_n/n_n`` and the pooled share ``p = (s_b + s_n)/(n_b + n_n)``::
+
+        z = (p_n - p_b) / sqrt(p (1 - p) (1/n_b + 1/n_n)),   p-value = Φ(z)
+
+    ``None`` when either period has no answers, or when the pooled share is 0 or 1 (every
+    answer the same in both periods: no variation to test).
+
+    In plain words: how likely a fall this large would be by chance alone if the unit's true
+    satisfaction had not changed since the previous period.
+    """
+    s_b, n_b = _counts(successes_before, n_before, "before")
+    s_n, n_n = _counts(successes_now, n_now, "now")
+    if n_b == 0 or n_n == 0:
+        return None
+    pooled = (s_b + s_n) / (n_b + n_n)
+    if pooled <= 0 or pooled >= 1:
+        return None
+    z = (s_n / n_n - s_b / n_b) / math.sqrt(pooled * (1 - pooled) * (1 / n_b + 1 / n_n))
+    return float(special.ndtr(z))
+
+
+# --- sustained decline within a period ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CusumResult:
+    """CUSUM statistics ``S_t`` after each period, and the first period with ``S_t > h``."""
+
+    statistics: tuple[float, ...]
+    alarm_at: int | None
+
+
+def cusum_below(
+    series: Sequence[tuple[int, int]], target: float, shift: float, h: float
+) -> CusumResult:
+    """Lower one-sided Bernoulli (binomial) CUSUM for a sustained decline over periods.
+
+    Each period (e.g. a week) is ``(successes, n)``. In control the share is ``p0 = target``;
+    the decline to detect is ``p1 = target - shift``. Per period, the log-likelihood ratio of
+    "declined" against "in control" is::
+
+        LLR_t = s_t · ln(p1/p0) + (n_t - s_t) · ln((1 - p1)/(1 - p0))
+        S_0 = 0,   S_t = max(0, S_{t-1} + LLR_t),   alarm at the first t with S_t > h
+
+    (a period with ``n = 0`` adds 0). Satisfied answers pull ``S`` down, unsatisfied ones push
+    it up; it accumulates evidence of a decline and forgets good periods only down to 0.
+    ``alarm_at`` is the 0-based index of the first alarming period, ``None`` if none; the
+    statistics go on after an alarm (reset by starting a new series).
+
+    Choosing ``h``: the expected number of in-control periods before a false alarm is at least
+    ``e^h`` (Wald/Lorden bound for a CUSUM of log-likelihood ratios), so ``h = ln(ARL0)``:
+    ``h ≈ 4`` gives one false alarm in at least ~55 periods, ``h ≈ 4.6`` in ~100, ``h ≈ 5`` in
+    ~150 (about three years of weeks) for one series. Monitoring many units and measures, raise
+    ``h`` by ``ln(number of series)`` to keep the district-wide false alarms as rare, or check
+    by simulation. Larger ``h`` means fewer false alarms but a later alarm for a real decline.
+    Choose ``shift`` as the smallest decline worth acting on (e.g. 0.05 for 5 points).
+
+    ``target`` in (0, 1), ``shift`` > 0 with ``target - shift > 0``, ``h`` > 0; ``ValueError``
+    otherwise.
+
+    In plain words: a running tally of evidence that satisfaction has slipped over recent weeks;
+    it raises an alarm once the evidence is too strong to be bad luck.
+    """
+    p0 = _proportion(target, "target", open_low=True, open_high=True)
+    shift = _number(shift, "shift")
+    if shift <= 0:
+        raise ValueError(f"shift must be > 0, got {shift!r}")
+    p1 = p0 - shift
+    if p1 <= 0:
+        raise ValueError(f"target - shift must be > 0, got {target!r} - {shift!r}")
+    h = _number(h, "h")
+    if h <= 0:
+        raise ValueError(f"h must be > 0, got {h!r}")
+    success_weight = math.log(p1 / p0)
+    failure_weight = math.log((1 - p1) / (1 - p0))
+    statistic = 0.0
+    statistics: list[float] = []
+    alarm_at: int | None = None
+    for index, period in enumerate(series):
+        if not isinstance(period, Sequence) or len(period) != 2:
+            raise ValueError(f"period #{index}: expected (successes, n), got {period!r}")
+        s, n = _counts(period[0], period[1], f"period #{index}")
+        llr = s * success_weight + (n - s) * failure_weight if n else 0.0
+        statistic = max(0.0, statistic + llr)
+        statistics.append(statistic)
+        if alarm_at is None and statistic > h:
+            alarm_at = index
+    return CusumResult(tuple(statistics), alarm_at)
+
+
+# --- fair ranking: beta-binomial empirical Bayes --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shrunk:
+    """A unit's raw share, its share shrunk toward the district, and the credible interval."""
+
+    raw: float | None
+    shrunk: float
+    interval: Interval
+
+
+def _units(units: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    successes, totals = [], []
+    for index, unit in enumerate(units):
+        if not isinstance(unit, Sequence) or len(unit) != 2:
+            raise ValueError(f"unit #{index}: expected (successes, n), got {unit!r}")
+        s, n = _counts(unit[0], unit[1], f"unit #{index}")
+        successes.append(s)
+        totals.append(n)
+    return np.asarray(successes, dtype=float), np.asarray(totals, dtype=float)
+
+
+def _centred(mean: float, strength: float) -> tuple[float, float]:
+    return mean * strength, (1 - mean) * strength
+
+
+def _negative_log_likelihood(
+    theta: np.ndarray, s: np.ndarray, n: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Mean over units of -ln P(s | n, a, b) without the binomial coefficient, and its gradient
+    in (ln a, ln b)."""
+    a, b = math.exp(theta[0]), math.exp(theta[1])
+    k = len(s)
+    value = -(np.sum(special.betaln(s + a, n - s + b)) - k * special.betaln(a, b)) / k
+    common = -np.sum(special.digamma(n + a + b)) + k * special.digamma(a + b)
+    d_a = np.sum(special.digamma(s + a)) - k * special.digamma(a) + common
+    d_b = np.sum(special.digamma(n - s + b)) - k * special.digamma(b) + common
+    return float(value), -np.array([a * d_a, b * d_b]) / k
+
+
+def beta_binomial_prior(units: Sequence[tuple[int, int]]) -> tuple[float, float]:
+    """Empirical-Bayes Beta(a, b) prior for the units' true shares, from their (successes, n).
+
+    Model: each unit's true share ``p_i ~ Beta(a, b)`` and ``s_i ~ Binomial(n_i, p_i)``, so
+    ``s_i`` is beta-binomial. ``(a, b)`` maximise the marginal log-likelihood::
+
+        ℓ(a, b) = Σ_i [ln B(s_i + a, n_i - s_i + b) - ln B(a, b)]   (+ constant Σ ln C(n_i, s_i))
+
+    over ``(ln a, ln b)`` (``scipy.optimize.minimize``, L-BFGS-B with the analytic gradient
+    from the digamma function), started from the method-of-moments estimate. Units with
+    ``n = 0`` carry no information and are ignored. Prior mean ``a/(a + b)``; prior strength
+    ``a + b``, worth that many answers (intra-class correlation ``ρ = 1/(a + b + 1)``).
+
+    Method of moments (start value and fallback if the optimiser fails): with ``N = Σ n_i``,
+    ``p = Σ s_i / N``, ``k`` units and Pearson's ``X² = Σ (s_i - n_i p)² / (n_i p (1 - p))``,
+    ``ρ = (X² - (k - 1)) / (N - Σ n_i²/N - (k - 1))`` and ``a + b = 1/ρ - 1``.
+
+    When the data cannot identify the prior:
+
+    - fewer than 2 units with ``n > 0``, or no unit with two answers or more (the denominator
+      of ρ is then 0): a weak prior worth two answers (``a + b = 2``) centred on the pooled
+      share;
+    - no overdispersion (``X² <= k - 1``: the units differ no more than chance allows; the
+      likelihood then grows without bound as ``a + b`` grows) or a pooled share of 0 or 1: the
+      prior is centred on the pooled share with strength ``a + b = N`` (all the answers of all
+      the units). A weak prior here would let a unit with 3 answers out of 3 outrank one with
+      380 out of 400, which is what this ranking exists to prevent; an infinite one would erase
+      every difference. Every estimate is capped at ``a + b <= N`` for the same reason.
+
+    The pooled share used to centre a fallback prior is ``Σ s / N``, or ``(Σ s + 0.5)/(N + 1)``
+    when that is 0 or 1 (a Beta prior needs a, b > 0); with no answers at all, Beta(1, 1).
+
+    In plain words: what the district's units typically score and how much they truly differ,
+    learned from all of them together.
+    """
+    s, n = _units(units)
+    answered = n > 0
+    s, n = s[answered], n[answered]
+    k = len(n)
+    total = float(n.sum())
+    total_s = float(s.sum())
+    if total == 0:
+        return 1.0, 1.0
+    pooled = total_s / total
+    centre = pooled if 0 < pooled < 1 else (total_s + 0.5) / (total + 1)
+    denominator = total - float(np.sum(n * n)) / total - (k - 1)
+    if k < 2 or denominator <= 0:
+        return _centred(centre, 2.0)
+    if not 0 < pooled < 1:
+        return _centred(centre, total)
+    x2 = float(np.sum((s - n * pooled) ** 2 / (n * pooled * (1 - pooled))))
+    rho = (x2 - (k - 1)) / denominator
+    if rho <= 0:
+        return _centred(centre, total)
+    strength = min(total, max(1 / min(rho, 1.0) - 1, 1e-3))
+    a0, b0 = _centred(pooled, strength)
+
+    a, b = a0, b0
+    start = np.log([a0, b0])
+    try:
+        result = optimize.minimize(
+            _negative_log_likelihood,
+            x0=start,
+            args=(s, n),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(math.log(1e-6), math.log(1e3 * total))] * 2,
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
+        )
+    except (ValueError, FloatingPointError, ArithmeticError):  # pragma: no cover - defensive
+        result = None
+    # With tolerances this tight L-BFGS-B often ends "abnormally" because the line search can
+    # no longer improve in floating point: at the optimum. Keep any finite point that improves
+    # on the start; otherwise the method-of-moments estimate stands.
+    if (
+        result is not None
+        and np.all(np.isfinite(result.x))
+        and math.isfinite(result.fun)
+        and result.fun <= _negative_log_likelihood(start, s, n)[0]
+    ):
+        a, b = float(math.exp(result.x[0])), float(math.exp(result.x[1]))
+    if a + b > total:
+        a, b = _centred(a / (a + b), total)
+    return a, b
+
+
+def shrink(units: Sequence[tuple[int, int]], level: float = 0.95) -> list[Shrunk]:
+    """Each unit's share shrunk toward the district, for a fair ranking (same order as input).
+
+    With the prior ``Beta(a, b)`` of ``beta_binomial_prior(units)``, unit ``i``'s posterior is
+    ``Beta(s_i + a, n_i - s_i + b)``:
+
+    - ``raw = s_i / n_i`` (``None`` when ``n_i == 0``);
+    - ``shrunk = (s_i + a) / (n_i + a + b)``, the posterior mean: a weighted average of the
+      unit's own share (weight ``n_i``) and the district's typical share (weight ``a + b``);
+    - ``interval``: the equal-tailed posterior credible interval, the ``(1 - level)/2`` and
+      ``(1 + level)/2`` quantiles of the posterior Beta.
+
+    A unit with few answers moves a long way toward the district mean, one with many answers
+    hardly moves; a unit with no answers gets the prior mean and interval.
+
+    In plain words: a fair score for ranking and commendation — a ward cannot top the list just
+    because a handful of lucky answers happened to be all positive.
+    """
+    level = _level(level)
+    a, b = beta_binomial_prior(units)
+    s, n = _units(units)
+    if len(s) == 0:
+        return []
+    post_a, post_b = s + a, n - s + b
+    lows = special.betaincinv(post_a, post_b, (1 - level) / 2)
+    highs = special.betaincinv(post_a, post_b, (1 + level) / 2)
+    return [
+        Shrunk(
+            raw=float(si / ni) if ni else None,
+            shrunk=float(pa / (pa + pb)),
+            interval=Interval(float(lo), float(hi), level),
+        )
+        for si, ni, pa, pb, lo, hi in zip(s, n, post_a, post_b, lows, highs, strict=True)
+    ]
+
+
+# --- assessment against a target ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One unit's measure against its target.
+
+    ``state``: ``"meets"`` (value at or above target), ``"below"`` (below target and
+    significant after the Benjamini-Hochberg correction), ``"not_significant"`` (below target
+    but possibly by chance), ``"not_enough_data"`` (fewer answers than the rule's minimum —
+    never "below"). ``value``: the observed proportion or mean (shown even when there is not
+    enough data, ``None`` with no answers); ``interval``: its confidence interval;
+    ``p_value``: the raw one-sided p-value of "below target" (``None`` when there is not enough
+    data); ``adjusted_p``: the Benjamini-Hochberg adjusted p-value, filled by ``assess_many``.
+    """
+
+    state: str
+    value: float | None
+    interval: Interval | None
+    p_value: float | None
+    adjusted_p: float | None
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise ValueError(f"unknown state {self.state!r}; known: {list(STATES)}")
+
+
+def _min_n(min_n: Any) -> int:
+    return _count(min_n, "min_n")
+
+
+def assess_proportion(successes: int, n: int, target: float, min_n: int) -> Assessment:
+    """Assess a satisfaction share against ``target`` (both in [0, 1]); provisional state.
+
+    - ``n < min_n`` (or ``n == 0``): ``"not_enough_data"``, no p-value (value and Wilson
+      interval still given when ``n > 0``);
+    - otherwise ``value = successes / n``, Wilson 95 % interval, ``p_value =
+      binomial_below_p(successes, n, target)``, and the provisional state ``"meets"`` when
+      ``value >= target``, else ``"not_significant"`` until ``assess_many`` decides which
+      are ``"below"``.
+
+    In plain words: is this unit's share of satisfied answers below the target, and do we have
+    enough answers to say so?
+    """
+    s, total = _counts(successes, n)
+    target = _proportion(target, "target")
+    minimum = _min_n(min_n)
+    value = s / total if total else None
+    interval = wilson_interval(s, total)
+    if total == 0 or total < minimum:
+        return Assessment("not_enough_data", value, interval, None, None)
+    assert value is not None
+    state = "meets" if value >= target else "not_significant"
+    return Assessment(state, value, interval, binomial_below_p(s, total, target), None)
+
+
+def assess_mean(m: Moments, target: float, min_n: int) -> Assessment:
+    """Assess a mean of per-respondent scores (an element or overall index) against ``target``.
+
+    Like ``assess_proportion`` with the t interval (``mean_interval``, 95 %) and the one-sided
+    t test (``mean_below_p``); ``target`` on the scale of the scores. A t test needs two
+    respondents, so fewer than ``max(min_n, 2)`` is ``"not_enough_data"``.
+
+    In plain words: is this unit's index below the target, and do we have enough respondents to
+    say so?
+    """
+    if not isinstance(m, Moments):
+        raise ValueError(f"expected Moments, got {m!r}")
+    target = _number(target, "target")
+    minimum = _min_n(min_n)
+    value = m.mean
+    interval = mean_interval(m)
+    if m.n < max(minimum, 2):
+        return Assessment("not_enough_data", value, interval, None, None)
+    assert value is not None
+    state = "meets" if value >= target else "not_significant"
+    return Assessment(state, value, interval, mean_below_p(m, target), None)
+
+
+def assess_many(assessments: Sequence[Assessment], rate: float) -> list[Assessment]:
+    """Final states for all the assessments of one run, with false flags under control.
+
+    Applies ``benjamini_hochberg`` at ``rate`` to the p-values of every assessment that has one
+    (all those with enough data, whether they meet the target or not: each is a test made),
+    fills ``adjusted_p``, and sets the state:
+
+    - ``"not_enough_data"``: unchanged (never ``"below"``, no adjusted p-value);
+    - ``"meets"`` (value at or above target): unchanged;
+    - otherwise ``"below"`` when Benjamini-Hochberg flags it (adjusted p-value <= ``rate``),
+      else ``"not_significant"``.
+
+    Returns new assessments in the input order. Applying it again to its own output gives the
+    same result. ``rate`` in (0, 1); ``ValueError`` otherwise.
+
+    In plain words: out of everything checked in this run, only the results that are clearly
+    below target — not just unlucky — are flagged.
+    """
+    items = list(assessments)
+    for item in items:
+        if not isinstance(item, Assessment):
+            raise ValueError(f"expected an Assessment, got {item!r}")
+    tested = [
+        index
+        for index, item in enumerate(items)
+        if item.p_value is not None and item.state != "not_enough_data"
+    ]
+    adjusted, flagged = benjamini_hochberg([items[i].p_value for i in tested], rate)
+    result = list(items)
+    for index, adjusted_p, flag in zip(tested, adjusted, flagged, strict=True):
+        item = items[index]
+        if item.state == "meets":
+            state = "meets"
+        else:
+            state = "below" if flag else "not_significant"
+        result[index] = dataclasses.replace(item, state=state, adjusted_p=adjusted_p)
+    return result
