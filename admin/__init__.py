@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
-from . import reports, views  # noqa: E402,F401  (routes register themselves)
+from . import alerts, reports, views  # noqa: E402,F401  (routes register themselves)

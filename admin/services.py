@@ -116,3 +116,10 @@ def questionnaire_choices(locale: str) -> list[tuple[str, str]]:
         (q.code, f"{q.title(locale)} ({q.code})")
         for q in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code))
     ]
+
+
+def unread_count(user_id: int) -> int:
+    from satisfaction.models import InboxEntry
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(InboxEntry).where(
+        InboxEntry.user_id == user_id, InboxEntry.read_at.is_(None)))

@@ -59,7 +59,9 @@ def require_sign_in():
 
 @bp.context_processor
 def admin_helpers():
-    return {"logout_form": EmptyForm()} if g.get("user") else {}
+    if not g.get("user"):
+        return {}
+    return {"logout_form": EmptyForm(), "unread": services.unread_count(g.user.id)}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -333,7 +333,7 @@ def translate_extract() -> None:
 def translate_update() -> None:
     """Extract, then merge new messages into every language's catalog."""
     _extract()
-    _pybabel("update", "-i", POT, "-d", "translations", "--no-fuzzy-matching",
+    _pybabel("update", "-i", POT, "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete",
              "--width", "100")
 
 

@@ -185,3 +185,54 @@ def test_rule_commands_refuse_bad_configuration(runner, app, demo):
     rule_id = listing.strip().splitlines()[-1].split("\t")[0]
     assert runner.invoke(args=["alerts", "rule", "remove", rule_id]).exit_code == 0
     assert "off" in runner.invoke(args=["alerts", "rule", "list"]).output.splitlines()[-1]
+
+
+def test_the_loop_closed_on_the_pages(app, runner, client, wards, smtp):
+    run_check(runner)
+    # The ward manager sees the alert in the inbox and records the remedy.
+    sign_in(client, "bn@q1.example.vn")
+    inbox = client.get("/admin/inbox").get_data(as_text=True)
+    assert "Phường Bến Nghé" in inbox and "Mới" in inbox
+    alert_id = alerts_by_unit(app)["Q1-BN"].id
+    page = client.get(f"/admin/alerts/{alert_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "70,0 %" in html and "Chỉ số chung" in html
+    from helpers import read_form
+
+    csrf = read_form(html).hidden["csrf_token"]
+    response = client.post(f"/admin/alerts/{alert_id}", data={
+        "csrf_token": csrf, "remedy": "Bố trí thêm ghế chờ, tập huấn công chức",
+        "owner": "Chủ tịch UBND phường", "due": "2026-04-30"})
+    assert response.status_code == 303
+    assert "Mới" not in client.get("/admin/inbox").get_data(as_text=True)
+    with app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        assert alert.state == "acknowledged" and alert.remedy_due == date(2026, 4, 30)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "alerts.remedy", AuditEntry.subject == str(alert_id))) == 1
+    # Another ward's manager cannot open it by changing the id in the address.
+    client.post("/admin/logout", data={"csrf_token": csrf})
+    sign_in(client, "td@q1.example.vn")
+    assert client.get(f"/admin/alerts/{alert_id}").status_code == 404
+    # The owner office sees every live alert, with how long it has been open.
+    client.post("/admin/logout", data={"csrf_token": read_form(
+        client.get("/admin/inbox").get_data(as_text=True)).hidden["csrf_token"]})
+    sign_in(client, "vp@q1.example.vn")
+    listing = client.get("/admin/alerts/").get_data(as_text=True)
+    assert "Phường Bến Nghé" in listing and "Đã xác nhận" in listing
+
+
+def test_observer_cannot_change_alerts_or_rules(app, runner, client, wards, smtp):
+    run_check(runner)
+    make_user(app, "mttq@q1.example.vn", Role.OBSERVER)
+    sign_in(client, "mttq@q1.example.vn")
+    alert_id = alerts_by_unit(app)["Q1-BN"].id
+    from helpers import read_form
+
+    html = client.get(f"/admin/alerts/{alert_id}").get_data(as_text=True)
+    csrf = read_form(html).hidden.get("csrf_token")
+    assert client.post(f"/admin/alerts/{alert_id}", data={"csrf_token": csrf, "remedy": "x",
+                                                         "owner": "y", "due": "2026-04-30"}
+                       ).status_code == 403
+    assert client.post("/admin/alerts/rules", data={"csrf_token": csrf}).status_code == 403
