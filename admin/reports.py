@@ -43,6 +43,12 @@ PERIOD_MESSAGES = {
 REPORT_MESSAGES = {
     "unknown_questionnaire": _l("This index has no questionnaire with that code."),
 }
+EVIDENCE_LABELS = {
+    "meets": _l("Meets the target"),
+    "below": _l("Below the target (significant)"),
+    "not_significant": _l("Below, not yet conclusive"),
+    "not_enough_data": _l("Not enough data"),
+}
 STATE_LABELS = {
     MEETS: _l("Meets the target"),
     BELOW: _l("Below the target"),
@@ -130,6 +136,7 @@ def report(index_code: str, unit_code: str):
     return render_template(
         "admin/report.html",
         report=report, chart=chart, fmt=fmt, states=STATE_LABELS,
+        evidence_states=EVIDENCE_LABELS,
         indices=visible_indices(g.scope), units=visible_units(g.scope),
         definition=report.source.definition, locale=locale,
         lowest_codes={item.code for item in report.lowest},

@@ -31,7 +31,7 @@ from .models import (
     User,
 )
 from .questionnaires import Definition
-from .reports import Source, source_of, tally
+from .reports import assess_measure, source_of, tally
 from .types import utcnow
 
 WINDOW_KINDS = ("days", "month", "quarter", "year")
@@ -140,22 +140,6 @@ class Finding:
     n: int
 
 
-def _assess(source: Source, measure: Measure, counts, target: float, min_n: int):
-    if measure.kind == "criterion":
-        item = source.definition.item(measure.code)
-        ordered = sorted(item.scale.values)
-        good = set(ordered[:2] if item.reverse else ordered[-2:])
-        distribution = counts.get(measure.code, {})
-        n = sum(c for v, c in distribution.items() if v is not None)
-        successes = sum(c for v, c in distribution.items() if v in good)
-        return statistics.assess_proportion(successes, n, target, min_n), n
-    code = counting.SCORE_PREFIX + measure.code
-    moments = statistics.Moments.from_distribution(
-        {counting.score_of(v): c for v, c in counts.get(code, {}).items() if v is not None}
-    )
-    return statistics.assess_mean(moments, target, min_n), moments.n
-
-
 def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding]]:
     """Every unit's measures under the rule, with BH-adjusted states."""
     source = source_of(rule.index)
@@ -170,7 +154,7 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
     for unit in units:
         counts, _responses = tallies.counts(descendants(unit.id, every))
         for measure in measures:
-            assessment, n = _assess(source, measure, counts, target, rule.min_n)
+            assessment, n = assess_measure(source, measure.code, counts, target, rule.min_n)
             findings.append(Finding(unit, measure.code, assessment, n))
     adjusted = statistics.assess_many([f.assessment for f in findings], rule.false_flag_rate)
     for finding, assessment in zip(findings, adjusted, strict=True):

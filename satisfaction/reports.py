@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from . import scoring
+from . import counting, scoring, statistics
 from .access import Scope, descendants, require_index, require_unit
 from .counting import LOCAL_TZ, NO_OPINION_KEY
 from .extensions import db
@@ -214,7 +214,7 @@ class TrendPoint:
     value: float | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Report:
     index: IndexDefinition
     source: Source
@@ -227,6 +227,14 @@ class Report:
     children: tuple[UnitResult, ...]
     lowest: tuple[scoring.ItemScore, ...]
     comments: tuple[tuple[object, str], ...] | None
+    #: Per measure ("" the index, element and criterion codes): interval and state against
+    #: the target, BH-adjusted across the measures; None for indices not scored as shares.
+    evidence: dict[str, statistics.Assessment] | None = None
+    #: Per direct unit: its satisfaction share shrunk toward the district (fair ranking).
+    fair: dict[int, statistics.Shrunk] = field(default_factory=dict)
+    #: Criteria whose share dropped significantly from the previous period (BH-adjusted p).
+    drops: dict[str, float] = field(default_factory=dict)
+    min_n: int = 30
 
     @property
     def change(self) -> float | None:
@@ -262,6 +270,64 @@ def lowest_items(score: scoring.IndexScore, limit: int = LOWEST) -> tuple[scorin
     items = [item for element in score.elements for item in element.items
              if item.value is not None]
     return tuple(sorted(items, key=lambda item: (item.value, item.code))[:limit])
+
+
+#: Used on reports when the index has no active alert rule.
+DEFAULT_MIN_N, DEFAULT_RATE = 30, 0.05
+
+
+def good_values(item) -> set[int]:
+    ordered = sorted(item.scale.values)
+    return set(ordered[:2] if item.reverse else ordered[-2:])
+
+
+def share_of(item, distribution) -> tuple[int, int]:
+    """(satisfied, answered) for a criterion: answers in the two best values."""
+    good = good_values(item)
+    n = sum(c for v, c in distribution.items() if v is not None)
+    return sum(c for v, c in distribution.items() if v in good), n
+
+
+def assess_measure(source: Source, code: str, counts, target: float,
+                   min_n: int) -> tuple[statistics.Assessment, int]:
+    """One measure of one unit against ``target`` (a proportion), before any correction:
+    a criterion by the exact binomial test on its answers, an element ("A") or the index
+    ("") by a t-test on the respondents' own shares. Returns the assessment and its n."""
+    definition = source.definition
+    if code and code not in {g.code for g in definition.elements}:
+        successes, n = share_of(definition.item(code), counts.get(code, {}))
+        return statistics.assess_proportion(successes, n, target, min_n), n
+    moments = statistics.Moments.from_distribution({
+        counting.score_of(v): c
+        for v, c in counts.get(counting.SCORE_PREFIX + code, {}).items() if v is not None})
+    return statistics.assess_mean(moments, target, min_n), moments.n
+
+
+def assess_measures(source: Source, counts, target: float, min_n: int,
+                    rate: float) -> dict[str, statistics.Assessment]:
+    """Interval and state of the index, each element and each criterion of one unit,
+    Benjamini–Hochberg-adjusted across all of them."""
+    codes = ["", *(g.code for g in source.definition.elements),
+             *(i.code for i in source.definition.scored_items())]
+    raw = [assess_measure(source, code, counts, target, min_n)[0] for code in codes]
+    return dict(zip(codes, statistics.assess_many(raw, rate), strict=True))
+
+
+def _rule_settings(index: IndexDefinition) -> tuple[int, float]:
+    from .models import AlertRule
+
+    rule = db.session.scalar(sa.select(AlertRule).where(
+        AlertRule.index_id == index.id, AlertRule.is_active.is_(True)).order_by(AlertRule.id))
+    return (rule.min_n, rule.false_flag_rate) if rule else (DEFAULT_MIN_N, DEFAULT_RATE)
+
+
+def _respondent_share(counts) -> tuple[int, int]:
+    """(rounded sum of respondents' shares, respondents): the index as a binomial count with
+    the respondents, not the correlated answers, as its sample size."""
+    distribution = counts.get(counting.SCORE_PREFIX, {})
+    n = sum(distribution.values())
+    total = sum(counting.score_of(v) * c for v, c in distribution.items())
+    return round(total), n
 
 
 def unit_report(
@@ -308,8 +374,31 @@ def unit_report(
     comments = None
     if with_comments and scope.personal_data:
         comments = recent_comments(source, subtree, period)
-    return Report(index, source, unit, period, result, previous, tuple(trend), children,
-                  lowest_items(result.score), comments)
+    report = Report(index, source, unit, period, result, previous, tuple(trend), children,
+                    lowest_items(result.score), comments)
+    if index.method == "top_two_box":
+        min_n, rate = _rule_settings(index)
+        counts, _ = current.counts(subtree)
+        report.evidence = assess_measures(source, counts, target / 100, min_n, rate)
+        report.min_n = min_n
+        shares = [_respondent_share(current.counts(descendants(c.unit.id, all_units))[0])
+                  for c in children]
+        if children:
+            report.fair = {c.unit.id: shrunk for c, shrunk in
+                           zip(children, statistics.shrink(shares), strict=True)}
+        before_counts, _ = before.counts(subtree)
+        tests = []
+        for item in source.definition.scored_items():
+            s_now, n_now = share_of(item, counts.get(item.code, {}))
+            s_before, n_before = share_of(item, before_counts.get(item.code, {}))
+            p = statistics.two_proportion_drop_p(s_before, n_before, s_now, n_now)
+            if p is not None:
+                tests.append((item.code, p))
+        if tests:
+            adjusted, rejected = statistics.benjamini_hochberg([p for _, p in tests], rate)
+            report.drops = {code: adj for (code, _), adj, hit in
+                            zip(tests, adjusted, rejected, strict=True) if hit}
+    return report
 
 
 def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):

@@ -326,3 +326,22 @@ def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
     assert responses("from=2026-02-15&to=2026-04-15") == 10  # a whole month between edges
     assert responses("from=2026-03-21&to=2026-04-30") == 0
     assert responses("period=2026-Q1") == 10 and responses("period=2026") == 10
+
+
+def test_report_shows_intervals_states_and_fair_scores(client, app, data):
+    # Add enough forms for a verdict: Cầu Kho, 60 forms of which 30 satisfied on A1.
+    load(app, [("Q1-CK", "2026-03-10", {"A1": "5" if i % 2 else "2"}) for i in range(60)])
+    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    html = client.get("/admin/reports/sipas/Q1-CK?period=2026-03").get_data(as_text=True)
+    row = html[html.index("<td>A1</td>"):]
+    row = row[: row.index("</tr>")]
+    # 30 of 60 = 50 %; Wilson 95 % interval 37.7–62.3; far below 90 with n = 60.
+    assert "50,0 %" in row and "37,7–62,3" in row and "Dưới chỉ tiêu (có ý nghĩa)" in row
+    assert "Cách đọc kết quả đánh giá" in html
+    # Bến Nghé has 2 forms: not enough data, never "below".
+    small = client.get("/admin/reports/sipas/Q1-BN?period=2026-03").get_data(as_text=True)
+    row = small[small.index("<td>A1</td>"):]
+    assert "Chưa đủ dữ liệu" in row[: row.index("</tr>")]
+    district = client.get("/admin/reports/sipas/Q1?period=2026-03").get_data(as_text=True)
+    assert "Điểm xét thi đua" in district
