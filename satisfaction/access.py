@@ -61,6 +61,35 @@ def descendants(unit_id: int, units: Iterable[Unit] | None = None) -> frozenset[
     return frozenset(found)
 
 
+def subtrees(units: Iterable[Unit]) -> dict[int, frozenset[int]]:
+    """Every unit's subtree (itself and all below), computed in one pass over the tree."""
+    units = list(units)
+    children: dict[int | None, list[int]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    result: dict[int, frozenset[int]] = {}
+
+    def walk(unit_id: int) -> frozenset[int]:
+        # Iterative post-order: trees may be deep after mergers, recursion is avoided.
+        stack, order = [unit_id], []
+        while stack:
+            current = stack.pop()
+            order.append(current)
+            stack.extend(children.get(current, ()))
+        for current in reversed(order):
+            if current not in result:
+                below = set([current])
+                for child in children.get(current, ()):
+                    below |= result[child]
+                result[current] = frozenset(below)
+        return result[unit_id]
+
+    for unit in units:
+        if unit.id not in result:
+            walk(unit.id)
+    return result
+
+
 def scope_for(user: User) -> Scope:
     role = user.role
     if role in (Role.ADMIN, Role.REVIEWER):

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from . import counting, periods, statistics
-from .access import descendants
+from .access import subtrees
 from .extensions import db
 from .models import (
     Alert,
@@ -147,12 +147,13 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
     units = [u for u in db.session.scalars(sa.select(Unit).order_by(Unit.code))
              if u.valid_from <= window.end and (u.valid_to is None or u.valid_to >= window.start)]
     every = db.session.scalars(sa.select(Unit)).all()
+    below = subtrees(every)
     tallies = tally(source, [u.id for u in every], window)
     measures = measures_of(rule, source.definition)
     target = rule.target / 100
     findings = []
     for unit in units:
-        counts, _responses = tallies.counts(descendants(unit.id, every))
+        counts, _responses = tallies.counts(below[unit.id])
         for measure in measures:
             assessment, n = assess_measure(source, measure.code, counts, target, rule.min_n)
             findings.append(Finding(unit, measure.code, assessment, n))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from . import counting, scoring, statistics
-from .access import Scope, descendants, require_index, require_unit
+from .access import Scope, require_index, require_unit, subtrees
 from .counting import LOCAL_TZ, NO_OPINION_KEY
 from .extensions import db
 from .models import (
@@ -344,7 +344,8 @@ def unit_report(
     unit = require_unit(scope, unit_code)
     source = source_of(index, questionnaire_code)
     all_units = db.session.scalars(sa.select(Unit)).all()
-    subtree = descendants(unit.id, all_units)
+    below = subtrees(all_units)
+    subtree = below[unit.id]
     visible_children = [
         child for child in all_units
         if child.parent_id == unit.id and scope.sees_unit(child.id)
@@ -364,7 +365,7 @@ def unit_report(
     children = tuple(
         sorted(
             (
-                _result(index, source, child, current, descendants(child.id, all_units),
+                _result(index, source, child, current, below[child.id],
                         own_targets.get(child.id, index.target))
                 for child in visible_children
             ),
@@ -381,7 +382,7 @@ def unit_report(
         counts, _ = current.counts(subtree)
         report.evidence = assess_measures(source, counts, target / 100, min_n, rate)
         report.min_n = min_n
-        shares = [_respondent_share(current.counts(descendants(c.unit.id, all_units))[0])
+        shares = [_respondent_share(current.counts(below[c.unit.id])[0])
                   for c in children]
         if children:
             report.fair = {c.unit.id: shrunk for c, shrunk in
