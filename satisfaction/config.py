@@ -61,7 +61,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), False),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping: it costs a round trip on every request. A connection broken by a
+        # database restart fails one request with a 503 and is then discarded by the pool.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "COMMENT_MAX_LENGTH": 2000,
         # E-mail for alerts, with the names Flask-Mail users know.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

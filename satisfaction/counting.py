@@ -74,25 +74,36 @@ def local_day(moment: datetime) -> date:
 
 
 @cache
-def _upsert_statement(table: sa.Table) -> sa.TextClause:
-    """``INSERT … ON CONFLICT DO UPDATE`` adding to ``count``, in the syntax SQLite and
-    PostgreSQL share. Written as text because SQLAlchemy cannot cache the compiled form
-    of its dialect upserts, and compiling one costs more than running it."""
+def _upsert_statement(table: sa.Table, rows: int) -> sa.TextClause:
+    """``INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE`` adding to ``count`` for ``rows``
+    rows, in the syntax SQLite and PostgreSQL share: one statement, one round trip. Written
+    as text because SQLAlchemy cannot cache the compiled form of its dialect upserts, and
+    compiling one costs more than running it. Keys within one statement are distinct."""
     keys = [column.name for column in table.primary_key.columns]
     columns = [*keys, "count"]
+    values = ", ".join(
+        "(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(rows))
     sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values} "
         f"ON CONFLICT ({', '.join(keys)}) "
         f"DO UPDATE SET count = {table.name}.count + excluded.count"
     )
+    types = {c.name: c.type for c in table.columns}
     return sa.text(sql).bindparams(
-        *(sa.bindparam(c.name, type_=c.type) for c in table.columns if c.name in columns)
+        *(sa.bindparam(f"{c}_{i}", type_=types[c]) for i in range(rows) for c in columns)
     )
 
 
+#: Rows per statement: enough for one response (answers and scores), bounded for bulk loads.
+_ROWS_PER_STATEMENT = 200
+
+
 def _upsert(table: sa.Table, rows: list[dict]) -> None:
-    db.session.connection().execute(_upsert_statement(table), rows)
+    connection = db.session.connection()
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        params = {f"{key}_{i}": value for i, row in enumerate(chunk) for key, value in row.items()}
+        connection.execute(_upsert_statement(table, len(chunk)), params)
 
 
 def add_response(
@@ -135,9 +146,8 @@ def add_counts(responses: Mapping[tuple, int], answers: Mapping[tuple, int]) -> 
         month_columns = ["month", *key_columns[1:]]
         monthly_rows = [dict(zip(month_columns, key, strict=True), count=n)
                         for key, n in by_month.items()]
-        for batch_table, batch in ((table, daily_rows), (monthly, monthly_rows)):
-            for start in range(0, len(batch), 50_000):
-                _upsert(batch_table, batch[start:start + 50_000])
+        _upsert(table, daily_rows)
+        _upsert(monthly, monthly_rows)
 
 
 def add_stored_response(response: Response, sign: int = 1) -> None:
