@@ -30,6 +30,7 @@ from report_bench import database, drop, prepare  # noqa: E402
 
 BEGIN, END = "<!-- alerts_bench:begin -->", "<!-- alerts_bench:end -->"
 TODAY = date(2025, 12, 31)
+PG_DB = "satisfaction_alerts_bench"
 
 
 def build(app, units: int, responses: int) -> float:
@@ -68,7 +69,7 @@ def run(kind: str, args, workdir: Path) -> dict:
     from satisfaction.app import create_app
     from satisfaction.extensions import db
 
-    url = database(kind, workdir)
+    url = database(kind, workdir, PG_DB)
     try:
         prepare(url)
         app = create_app({"APP_ENV": "production", "SECRET_KEY": "b" * 48,
@@ -90,7 +91,7 @@ def run(kind: str, args, workdir: Path) -> dict:
                 "opened": len(report.opened), "still_open": again.still_open,
                 "load": load_seconds}
     finally:
-        drop(kind)
+        drop(kind, PG_DB)
 
 
 def section(results, args) -> str:

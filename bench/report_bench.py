@@ -35,23 +35,23 @@ TARGET_GROWTH = 1.5
 BEGIN, END = "<!-- report_bench:begin -->", "<!-- report_bench:end -->"
 
 
-def database(kind: str, workdir: Path) -> str:
+def database(kind: str, workdir: Path, name: str = PG_DB) -> str:
     if kind == "sqlite":
-        return f"sqlite:///{workdir}/report-bench.db"
+        return f"sqlite:///{workdir}/{name}.db"
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def drop(kind: str) -> None:
+def drop(kind: str, name: str = PG_DB) -> None:
     if kind == "postgresql":
         import psycopg
 
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def prepare(url: str) -> None:
@@ -81,6 +81,48 @@ def load(app, count: int, seed: int) -> float:
 
         generate(version.id, count, date(2025, 1, 1), date(2025, 12, 31), seed=seed,
                  batch=50_000, progress=progress)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(sa.text("ANALYZE"))
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+    print()
+    return time.perf_counter() - started
+
+
+def grow(app, factor: int) -> float:
+    """Copies every response (and its answers) ``factor - 1`` times with new ids, and
+    scales the counts to match: the data grows, the days, units and criteria do not.
+    Much faster than generating millions more, and the same for the report."""
+    import sqlalchemy as sa
+
+    from satisfaction.extensions import db
+
+    started = time.perf_counter()
+    columns = ("questionnaire_version_id, unit_id, counter_id, qr_token_id, procedure_field_id,"
+               " respondent_kind, channel, locale, submitted_at, comment, status")
+    with app.app_context():
+        connection = db.session.connection()
+        top = connection.execute(sa.text("SELECT max(id) FROM response")).scalar()
+        for copy in range(1, factor):
+            print(f"\r  copy {copy}/{factor - 1}", end="", flush=True)
+            offset = copy * top
+            connection.execute(sa.text(
+                f"INSERT INTO response (id, submission_key, {columns}) "
+                f"SELECT id + {offset}, submission_key || '-{copy}', {columns} "
+                f"FROM response WHERE id <= {top}"))
+            connection.execute(sa.text(
+                f"INSERT INTO answer (response_id, item_code, value) "
+                f"SELECT response_id + {offset}, item_code, value FROM answer "
+                f"WHERE response_id <= {top}"))
+        for table in ("daily_count", "monthly_count", "daily_response_count",
+                      "monthly_response_count"):
+            connection.execute(sa.text(f"UPDATE {table} SET count = count * {factor}"))
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('response', 'id'),"
+                                       " (SELECT max(id) FROM response))"))
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
@@ -147,8 +189,9 @@ def run(kind: str, args, workdir: Path) -> dict:
         first_load = load(app, args.responses, seed=1)
         small = measure(app, env_token, args.runs)
         print(f"[{kind}] {small}")
-        print(f"[{kind}] growing to {args.grow_to:,}")
-        second_load = load(app, args.grow_to - args.responses, seed=2)
+        factor = args.grow_to // args.responses
+        print(f"[{kind}] growing {factor}x to {args.responses * factor:,}")
+        second_load = grow(app, factor)
         big = measure(app, env_token, args.runs)
         print(f"[{kind}] {big}")
         with app.app_context():
@@ -200,9 +243,12 @@ def section(results: list[dict], args) -> str:
         growth = r["big"]["api_median"] / r["small"]["api_median"]
         lines.append(f"| {r['kind']} | {growth:.2f}x | "
                      f"{'PASS' if growth <= TARGET_GROWTH else 'FAIL'} |")
-    lines += ["", "Loading time (synthetic bulk load, not the product's submit path): " + ", ".join(
-        f"{r['kind']} {r['load_seconds'][0]:.0f} s + {r['load_seconds'][1]:.0f} s"
-        for r in results) + ".", END]
+    lines += ["", "The data grows by copying every response and its answers with new ids (and "
+              "scaling the counts to match): the volume of responses grows 5x while the days, "
+              "units and criteria stay the same, which is what the target is about.",
+              "", "Loading time (synthetic bulk load + copies, not the product's submit path): "
+              + ", ".join(f"{r['kind']} {r['load_seconds'][0]:.0f} s + {r['load_seconds'][1]:.0f} s"
+                          for r in results) + ".", END]
     return "\n".join(lines)
 
 

@@ -56,13 +56,17 @@ def seed_demo() -> None:
 @click.option("--days", default=365, show_default=True, help="Spread over the last N days.")
 @click.option("--questionnaire", default="sipas-2640", show_default=True)
 @click.option("--seed", default=1, show_default=True)
-def seed_responses(count: int, days: int, questionnaire: str, seed: int) -> None:
+@click.option("--if-empty", is_flag=True, help="Only when there are no responses yet.")
+def seed_responses(count: int, days: int, questionnaire: str, seed: int, if_empty: bool) -> None:
     """Add synthetic responses (channel "web") so the reports have something to show."""
     from datetime import date, timedelta
 
-    from .models import Questionnaire
+    from .models import Questionnaire, Response
     from .synthetic import generate
 
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Response)):
+        click.echo("Responses exist: no synthetic ones added.")
+        return
     found = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.code == questionnaire))
     if found is None or not found.versions:
         raise click.ClickException(f"unknown questionnaire {questionnaire}")

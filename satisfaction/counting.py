@@ -59,7 +59,9 @@ def score_items(definition: Definition, answers: Mapping[str, int | None]) -> di
             shares.append(share)
             items[SCORE_PREFIX + element.code] = 1 + round(share * 1000)
     if shares:
-        items[SCORE_PREFIX] = 1 + round(sum(shares) / len(shares) * 1000)
+        # The mean of element shares takes many values; hundredths keep the counts small
+        # (a t-interval does not need more).
+        items[SCORE_PREFIX] = 1 + 10 * round(sum(shares) / len(shares) * 100)
     return items
 
 

@@ -236,3 +236,36 @@ def test_observer_cannot_change_alerts_or_rules(app, runner, client, wards, smtp
                                                          "owner": "y", "due": "2026-04-30"}
                        ).status_code == 403
     assert client.post("/admin/alerts/rules", data={"csrf_token": csrf}).status_code == 403
+
+
+def test_webhook_receives_the_alert_as_json(app, runner, wards, smtp):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["ALERT_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        run_check(runner)
+        run_check(runner)
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.config["ALERT_WEBHOOK_URL"] = ""
+    units = sorted(payload["unit"] for payload in received)
+    assert "Q1-BN" in units and len(units) == len(set(units))  # once per alert
+    bn = next(p for p in received if p["unit"] == "Q1-BN")
+    assert bn["index"] == "sipas" and bn["value"] == pytest.approx(70.0) and bn["target"] == 90
