@@ -269,3 +269,20 @@ def test_webhook_receives_the_alert_as_json(app, runner, wards, smtp):
     assert "Q1-BN" in units and len(units) == len(set(units))  # once per alert
     bn = next(p for p in received if p["unit"] == "Q1-BN")
     assert bn["index"] == "sipas" and bn["value"] == pytest.approx(70.0) and bn["target"] == 90
+
+
+def test_alerts_without_remedy_are_escalated_to_the_owner_office(app, runner, wards, smtp):
+    run_check(runner)
+    with app.app_context():
+        alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-BN"))
+        assert alert.escalated_at is None
+        alert.opened_at = alert.opened_at - timedelta(days=15)  # the rule allows 14 days
+        db.session.commit()
+    output = run_check(runner)
+    assert "1 escalated" in output
+    with app.app_context():
+        alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-BN"))
+        assert alert.escalated_at is not None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "alerts.escalate")) == 1
+    assert "1 escalated" not in run_check(runner)  # only once
