@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from . import writelock
 from .config import load_config
 from .extensions import babel, csrf, db, migrate
 
@@ -66,6 +67,9 @@ def _configure_sqlite(app: Flask) -> None:
 
     with app.app_context():
         event.listen(db.engine, "connect", on_connect)
+        database = db.engine.url.database
+    if database and database != ":memory:":
+        app.config.setdefault("SQLITE_WRITE_LOCK", database + ".write-lock")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -96,6 +100,9 @@ def create_app(config: dict | None = None) -> Flask:
         else:
             db.session.rollback()
         return response
+
+    # After the commit above: the SQLite writers' queue is released last (writelock.py).
+    app.teardown_request(writelock.release)
 
     @app.context_processor
     def template_helpers():

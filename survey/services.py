@@ -17,7 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from satisfaction import counting
+from satisfaction import counting, writelock
 from satisfaction.extensions import db
 from satisfaction.models import (
     Answer,
@@ -205,6 +205,7 @@ def store_response(
     store nothing new, even when two copies race on different app servers.
     """
     submitted_at = utcnow()
+    writelock.acquire()
     connection = db.session.connection()
     try:
         response_id = connection.execute(
