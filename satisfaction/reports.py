@@ -106,6 +106,15 @@ class Tallies:
         months = self.responses.setdefault(unit_id, {})
         months[month] = months.get(month, 0) + n
 
+    def drop_zeros(self) -> None:
+        """Forget values whose count came to zero after days were taken away."""
+        for months in self.answers.values():
+            for items in months.values():
+                for code in list(items):
+                    items[code] = {v: n for v, n in items[code].items() if n}
+                    if not items[code]:
+                        del items[code]
+
     def counts(self, unit_ids: Iterable[int], months: Iterable[Month] | None = None):
         """Summed answer counts and response total over the given units (and months)."""
         wanted = set(months) if months is not None else None
@@ -125,35 +134,50 @@ class Tallies:
         return total, responses
 
 
-def _whole_months(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
-    """The months entirely inside the period, and the day ranges left at its edges."""
-    whole, edges = [], []
+def _month_bounds(y: int, m: int) -> tuple[date, date]:
+    first = date(y, m, 1)
+    return first, (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
+
+
+def _plan(period: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
+    """How to read a period: whole months from the monthly counts, plus day ranges from the
+    daily counts, each added (+1) or taken away (-1). A month mostly inside the period is
+    read whole and its few outside days taken away, so at most about half a month of days
+    is ever read at each edge."""
+    months, days = [], []
     for y, m in period.months():
-        first = date(y, m, 1)
-        last = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
-        if period.start <= first and last <= period.end:
-            whole.append(first)
+        first, last = _month_bounds(y, m)
+        start, end = max(first, period.start), min(last, period.end)
+        if (start, end) == (first, last):
+            months.append(first)
+        elif 2 * ((end - start).days + 1) > (last - first).days + 1:
+            months.append(first)
+            if start > first:
+                days.append((first, start - timedelta(days=1), -1))
+            if end < last:
+                days.append((end + timedelta(days=1), last, -1))
         else:
-            edges.append((max(first, period.start), min(last, period.end)))
-    return whole, edges
+            days.append((start, end, 1))
+    return months, days
 
 
 def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
-    """Grouped queries over the monthly counts (whole months) and the daily counts (the
-    days at the period's edges): cost follows units × months × items, not responses."""
+    """Grouped queries over the monthly counts and, at the period's edges, the daily ones:
+    the cost follows units × months × items (plus at most half a month of days at each
+    edge), not the number of responses."""
     units = sorted(set(unit_ids))
     result = Tallies()
     if not units:
         return result
-    whole, edges = _whole_months(period)
+    months, day_ranges = _plan(period)
     versions = source.version_ids
-    if whole:
+    if months:
         rows = db.session.execute(
             sa.select(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
                       MonthlyCount.value, sa.func.sum(MonthlyCount.count))
             .where(MonthlyCount.questionnaire_version_id.in_(versions),
                    MonthlyCount.unit_id.in_(units),
-                   MonthlyCount.month.in_(whole))
+                   MonthlyCount.month.in_(months))
             .group_by(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
                       MonthlyCount.value)
         )
@@ -165,12 +189,12 @@ def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
                       sa.func.sum(MonthlyResponseCount.count))
             .where(MonthlyResponseCount.questionnaire_version_id.in_(versions),
                    MonthlyResponseCount.unit_id.in_(units),
-                   MonthlyResponseCount.month.in_(whole))
+                   MonthlyResponseCount.month.in_(months))
             .group_by(MonthlyResponseCount.unit_id, MonthlyResponseCount.month)
         ):
             if n:
                 result.add_responses(unit_id, (month.year, month.month), int(n))
-    for first, last in edges:
+    for first, last, sign in day_ranges:
         month = (first.year, first.month)
         for unit_id, code, value, n in db.session.execute(
             sa.select(DailyCount.unit_id, DailyCount.item_code, DailyCount.value,
@@ -181,7 +205,7 @@ def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
             .group_by(DailyCount.unit_id, DailyCount.item_code, DailyCount.value)
         ):
             if n:
-                result.add(unit_id, month, code, value, int(n))
+                result.add(unit_id, month, code, value, sign * int(n))
         for unit_id, n in db.session.execute(
             sa.select(DailyResponseCount.unit_id, sa.func.sum(DailyResponseCount.count))
             .where(DailyResponseCount.questionnaire_version_id.in_(versions),
@@ -190,7 +214,9 @@ def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
             .group_by(DailyResponseCount.unit_id)
         ):
             if n:
-                result.add_responses(unit_id, month, int(n))
+                result.add_responses(unit_id, month, sign * int(n))
+    if any(sign < 0 for _, _, sign in day_ranges):
+        result.drop_zeros()
     return result
 
 

@@ -325,6 +325,8 @@ def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
     assert responses("from=2026-03-03&to=2026-03-19") == 8   # Bến Nghé's two forms left out
     assert responses("from=2026-02-15&to=2026-04-15") == 10  # a whole month between edges
     assert responses("from=2026-03-21&to=2026-04-30") == 0
+    assert responses("from=2026-03-01&to=2026-03-19") == 9   # the month less its last days
+    assert responses("from=2026-03-06&to=2026-03-31") == 3   # Tân Định's 03-06 and Bến Nghé's 03-20
     assert responses("period=2026-Q1") == 10 and responses("period=2026") == 10
 
 
