@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import math
+
 import sqlalchemy as sa
 
 from . import counting, periods, statistics
@@ -140,7 +142,70 @@ class Finding:
     n: int
 
 
-def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding]]:
+#: The sustained-decline check: a CUSUM over weeks of the respondents' index shares, from
+#: the target p0 to p0 - DECLINE_SHIFT; it alarms above DECLINE_H + ln(number of units), so
+#: watching many units does not multiply false alarms (about e^h quiet weeks per alarm).
+DECLINE_SHIFT = 0.05
+DECLINE_H = 4.0
+
+
+def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int, dict[int, list]]:
+    """Per unit and week (0 = the oldest full week of the window, ending on its last day):
+    [sum of respondents' index shares, respondents], from two count rows per unit and day."""
+    from .models import DailyCount
+
+    source = source_of(rule.index)
+    weeks = window.days // 7
+    first = window.end - timedelta(days=7 * weeks - 1)
+    result: dict[int, dict[int, list]] = {}
+    if weeks < 2:
+        return result
+    for unit_id, day, value, n in db.session.execute(
+        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.value,
+                  sa.func.sum(DailyCount.count))
+        .where(DailyCount.questionnaire_version_id.in_(source.version_ids),
+               DailyCount.item_code == counting.SHARE_SUM,
+               DailyCount.unit_id.in_(list(unit_ids)),
+               DailyCount.day.between(first, window.end))
+        .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.value)
+    ):
+        week = (day - first).days // 7
+        bucket = result.setdefault(unit_id, {}).setdefault(week, [0.0, 0])
+        if value == 1:
+            bucket[0] += int(n) / 1000
+        else:
+            bucket[1] += int(n)
+    return result
+
+
+def sustained_decline(rule: AlertRule, window: periods.Period, subtree, shares,
+                      units_watched: int) -> dict | None:
+    """The CUSUM evidence when a unit's weekly shares declined below the target."""
+    weeks = window.days // 7
+    if weeks < 2:
+        return None
+    series = []
+    for week in range(weeks):
+        total, n = 0.0, 0
+        for unit_id in subtree:
+            s, c = shares.get(unit_id, {}).get(week, (0.0, 0))
+            total, n = total + s, n + c
+        series.append((min(round(total), n), n))
+    if sum(n for _, n in series) < rule.min_n:
+        return None
+    h = DECLINE_H + math.log(max(units_watched, 1))
+    target = rule.target / 100
+    if target - DECLINE_SHIFT <= 0 or target >= 1:
+        return None
+    result = statistics.cusum_below(series, target, DECLINE_SHIFT, h)
+    if result.alarm_at is None:
+        return None
+    return {"measure": "", "kind": "decline", "weeks": [
+        {"share": None if n == 0 else s / n * 100, "n": n} for s, n in series],
+        "statistic": result.statistics[-1], "threshold": h}
+
+
+def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding], dict]:
     """Every unit's measures under the rule, with BH-adjusted states."""
     source = source_of(rule.index)
     window = window_of(rule, today)
@@ -160,7 +225,14 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
     adjusted = statistics.assess_many([f.assessment for f in findings], rule.false_flag_rate)
     for finding, assessment in zip(findings, adjusted, strict=True):
         finding.assessment = assessment
-    return window, findings
+    declines = {}
+    if rule.level in ("overall", "all") and rule.code is None:
+        shares = weekly_shares(rule, window, [u.id for u in every])
+        for unit in units:
+            decline = sustained_decline(rule, window, below[unit.id], shares, len(units))
+            if decline is not None:
+                declines[unit.id] = decline
+    return window, findings, declines
 
 
 def _percent(value: float | None) -> float | None:
@@ -225,7 +297,7 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
     rules = db.session.scalars(sa.select(AlertRule).where(AlertRule.is_active.is_(True))
                                .order_by(AlertRule.id)).all()
     for rule in rules:
-        window, findings = evaluate(rule, today)
+        window, findings, declines = evaluate(rule, today)
         live = {
             a.unit_id: a
             for a in db.session.scalars(sa.select(Alert).where(
@@ -237,17 +309,20 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
         for unit_findings in by_unit.values():
             unit = unit_findings[0].unit
             flagged = [f for f in unit_findings if f.assessment.state == "below"]
+            decline = declines.get(unit.id)
             alert = live.get(unit.id)
             current = {f.measure: f for f in unit_findings}
             if alert is not None:
                 headline = current.get(alert.measure)
                 alert.latest_value = _percent(headline.assessment.value) if headline else None
                 alert.latest_at = now
-            if flagged:
-                # The index itself when it is below, else the lowest measure found below.
-                top = next((f for f in flagged if f.measure == ""), None) or min(
-                    flagged, key=lambda f: (f.assessment.value, f.measure))
-                evidence = [_evidence(f) for f in flagged]
+            if flagged or decline:
+                # The index itself when it is below, else the lowest measure found below
+                # (for a decline alone: the index, whatever its state over the window).
+                top = next((f for f in flagged if f.measure == ""), None) or (min(
+                    flagged, key=lambda f: (f.assessment.value, f.measure)) if flagged else
+                    current[""])
+                evidence = [_evidence(f) for f in flagged] + ([decline] if decline else [])
                 if alert is not None:
                     alert.findings = evidence
                     report.still_open += 1
@@ -255,8 +330,9 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
                 a = top.assessment
                 report.lines.append(
                     f"open: rule {rule.id} {unit.code} {len(flagged)} measure(s) below "
-                    f"{rule.target}%, e.g. {top.measure or 'index'} {_percent(a.value):.1f}% "
-                    f"(n={top.n}, adjusted p={a.adjusted_p:.2g})")
+                    f"{rule.target}%{', sustained decline' if decline else ''}, e.g. "
+                    f"{top.measure or 'index'} {_percent(a.value):.1f}% (n={top.n}"
+                    + (f", adjusted p={a.adjusted_p:.2g})" if a.adjusted_p is not None else ")"))
                 if dry_run:
                     continue
                 alert = Alert(
@@ -278,7 +354,8 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
                 for user_id in _inbox_users(alert, rule):
                     db.session.add(InboxEntry(user_id=user_id, alert_id=alert.id))
                 db.session.add(AuditEntry(action="alerts.open", subject=str(alert.id), details={
-                    "rule": rule.id, "unit": unit.code, "measures": [f.measure for f in flagged]}))
+                    "rule": rule.id, "unit": unit.code, "measures": [f.measure for f in flagged],
+                    "decline": decline is not None}))
                 report.opened.append(alert)
             elif alert is not None:
                 headline = current.get(alert.measure)

@@ -65,6 +65,22 @@ def score_items(definition: Definition, answers: Mapping[str, int | None]) -> di
     return items
 
 
+#: Per day, the sum of respondents' index shares (value 1, in thousandths) and the number
+#: of respondents (value 2): two rows per unit and day, cheap enough for weekly series.
+SHARE_SUM = SCORE_PREFIX + "+"
+
+
+def pseudo_counts(definition: Definition,
+                  answers: Mapping[str, int | None]) -> dict[tuple[str, int], int]:
+    """Every pseudo-item increment of one respondent: (code, value) -> how much to add."""
+    result = {(code, value): 1 for code, value in score_items(definition, answers).items()}
+    overall = result and next((v for (c, v) in result if c == SCORE_PREFIX), None)
+    if overall:
+        result[(SHARE_SUM, 1)] = round(score_of(overall) * 1000)
+        result[(SHARE_SUM, 2)] = 1
+    return {key: n for key, n in result.items() if n}
+
+
 def score_of(value_key: int) -> float:
     """The share (0–1) a pseudo-item value stands for."""
     return (value_key - 1) / 1000
@@ -124,8 +140,8 @@ def add_response(
         for code, value in answers.items()
     }
     if definition is not None:
-        for code, value in score_items(definition, answers).items():
-            keys[(day, unit_id, version_id, code, value)] = sign
+        for (code, value), n in pseudo_counts(definition, answers).items():
+            keys[(day, unit_id, version_id, code, value)] = sign * n
     add_counts({(day, unit_id, version_id): sign}, keys)
 
 
@@ -195,9 +211,9 @@ def rebuild(batch: int = 50_000) -> int:
         if version_id not in definitions:
             definitions[version_id] = parse_definition(
                 db.session.get(QuestionnaireVersion, version_id).definition)
-        for code, value in score_items(definitions[version_id], given).items():
+        for (code, value), n in pseudo_counts(definitions[version_id], given).items():
             key = (*current, code, value)
-            answers[key] = answers.get(key, 0) + 1
+            answers[key] = answers.get(key, 0) + n
 
     for response_id, submitted_at, unit_id, version_id, code, value in db.session.execute(
         sa.select(Response.id, Response.submitted_at, Response.unit_id,

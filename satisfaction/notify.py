@@ -52,8 +52,15 @@ def compose(alert: Alert) -> tuple[str, str]:
         "",
         "Kết quả thấp hơn chỉ tiêu có ý nghĩa thống kê: với số câu trả lời này, khả năng chênh "
         "lệch chỉ do ngẫu nhiên là rất thấp (đã hiệu chỉnh cho việc kiểm tra đồng thời nhiều "
-        f"đơn vị và tiêu chí; giá trị p hiệu chỉnh {alert.adjusted_p:.2g}).",
+        f"đơn vị và tiêu chí; giá trị p hiệu chỉnh {alert.adjusted_p or 1:.2g}).",
         "",
+        *([
+            "Xu hướng giảm kéo dài: tỷ lệ người hài lòng theo tuần ("
+            + " → ".join("—" if w["share"] is None else _fmt(w["share"]) + "%"
+                         for w in decline["weeks"])
+            + ") thấp hơn chỉ tiêu đủ lâu để là xu hướng, không phải ngẫu nhiên.", ""]
+          if (decline := next((f for f in alert.findings if f.get("kind") == "decline"), None))
+          else []),
         "Đề nghị đơn vị xem báo cáo, xác nhận cảnh báo và ghi nhận biện pháp khắc phục:",
         alert_link(alert),
         "",

@@ -98,9 +98,9 @@ def generate(
                 answer_rows.append((next_id, code, value))
                 k = (day, place.unit_id, version_id, code, value or counting.NO_OPINION_KEY)
                 daily[k] = daily.get(k, 0) + 1
-            for code, value in counting.score_items(definition, given).items():
+            for (code, value), n in counting.pseudo_counts(definition, given).items():
                 k = (day, place.unit_id, version_id, code, value)
-                daily[k] = daily.get(k, 0) + 1
+                daily[k] = daily.get(k, 0) + n
             next_id += 1
         _write(connection, postgres, response_rows, answer_rows)
         made += size

@@ -286,3 +286,34 @@ def test_alerts_without_remedy_are_escalated_to_the_owner_office(app, runner, wa
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "alerts.escalate")) == 1
     assert "1 escalated" not in run_check(runner)  # only once
+
+
+def test_sustained_decline_is_flagged_even_when_the_window_meets_the_target(
+    app, runner, demo, smtp
+):
+    # Cầu Kho: 200 forms a week. Weeks 1-2 all satisfied, weeks 3-4 at 82 %: over the
+    # 30 days 91 % (meets 90 %), but the last two weeks are a sustained decline.
+    rows = []
+    for days_before, good in ((24, 200), (17, 200), (10, 164), (3, 164)):
+        rows += forms("Q1-CK", good, 200 - good, TODAY - timedelta(days=days_before))
+    load(app, rows)
+    output = run_check(runner)
+    assert "Q1-CK" in output and "sustained decline" in output
+    ck = alerts_by_unit(app)["Q1-CK"]
+    decline = next(f for f in ck.findings if f.get("kind") == "decline")
+    assert [w["n"] for w in decline["weeks"]] == [200, 200, 200, 200]
+    assert [round(w["share"]) for w in decline["weeks"]] == [100, 100, 82, 82]
+    assert decline["statistic"] > decline["threshold"]
+    # No criterion is "below" over the window: the decline alone opened the alert.
+    assert all(f.get("kind") == "decline" for f in ck.findings)
+    message = next(m for rcpt, m in smtp.messages if rcpt == ["caukho@q1.example.vn"])
+    assert "Xu hướng giảm kéo dài" in message.get_content()
+
+
+def test_a_steady_unit_at_target_shows_no_decline(app, runner, demo, smtp):
+    rows = []
+    for days_before in (24, 17, 10, 3):
+        rows += forms("Q1-CK", 190, 10, TODAY - timedelta(days=days_before))
+    load(app, rows)
+    run_check(runner)
+    assert "Q1-CK" not in alerts_by_unit(app)
