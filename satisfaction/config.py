@@ -44,9 +44,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError(f"APP_ENV must be production, development or testing, not {env!r}")
 
     default_db = "sqlite:///" + str(Path(instance_path) / "satisfaction.db")
+    secret = os.environ.get("SECRET_KEY", "")
+    key_file = Path(instance_path) / "secret_key"
+    if not secret and key_file.is_file():
+        # Written by `make run` on its first start: the CLI then works in that checkout too.
+        secret = key_file.read_text(encoding="utf-8").strip()
     config: dict = {
         "APP_ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
         # A survey body is a few kilobytes; anything far larger is not a survey.

@@ -17,13 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("key", [None, "", "dev", "short-key", "changeme"])
-def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key):
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path, key):
+    from satisfaction.config import load_config
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     overrides = {"APP_ENV": "production"}
     if key is not None:
         overrides["SECRET_KEY"] = key
+        with pytest.raises(ConfigError, match="SECRET_KEY"):
+            create_app(overrides)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app(overrides)
+        load_config(str(tmp_path), overrides)  # an instance folder without a key file
+
+
+def test_the_key_written_by_make_run_is_used_by_the_cli(monkeypatch, tmp_path):
+    from satisfaction.config import load_config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    (tmp_path / "secret_key").write_text("k" * 48 + "\n", encoding="utf-8")
+    assert load_config(str(tmp_path), {"APP_ENV": "production"})["SECRET_KEY"] == "k" * 48
 
 
 def test_production_starts_with_a_real_key_and_development_without(monkeypatch, tmp_path):
