@@ -16,7 +16,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from report_bench import database, drop, prepare  # noqa: E402
+from report_bench import database, drop, prepare, write_section  # noqa: E402
 
 BEGIN, END = "<!-- alerts_bench:begin -->", "<!-- alerts_bench:end -->"
 TODAY = date(2025, 12, 31)
@@ -129,13 +128,7 @@ def main() -> int:
     text = section(results, args)
     print(text)
     if args.write:
-        current = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        if BEGIN in current:
-            current = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: text, current,
-                             flags=re.S)
-        else:
-            current = current.rstrip() + "\n\n" + text + "\n"
-        args.write.write_text(current, encoding="utf-8")
+        write_section(args.write, text, BEGIN, END)
     return 0 if all(max(r["first"], r["second"]) <= 5 for r in results) else 1
 
 

@@ -63,6 +63,31 @@ def prepare(url: str) -> None:
                        capture_output=True, timeout=600)
 
 
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (inside an app context)."""
+    import sqlalchemy as sa
+
+    from satisfaction.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(sa.text("ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+
+
+def write_section(path: Path, text: str, begin: str, end: str) -> None:
+    """Replace (or append) the section between ``begin`` and ``end`` of a markdown file."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if begin in current:
+        current = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: text, current,
+                         flags=re.S)
+    else:
+        current = current.rstrip() + "\n\n" + text + "\n"
+    path.write_text(current, encoding="utf-8")
+
+
 def load(app, count: int, seed: int) -> float:
     import sqlalchemy as sa
 
@@ -82,12 +107,7 @@ def load(app, count: int, seed: int) -> float:
         generate(version.id, count, date(2025, 1, 1), date(2025, 12, 31), seed=seed,
                  batch=50_000, progress=progress)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(sa.text("ANALYZE"))
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        analyze()
     print()
     return time.perf_counter() - started
 
@@ -124,12 +144,7 @@ def grow(app, factor: int) -> float:
             connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('response', 'id'),"
                                        " (SELECT max(id) FROM response))"))
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(sa.text("ANALYZE"))
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        analyze()
     print()
     return time.perf_counter() - started
 
@@ -272,13 +287,7 @@ def main() -> int:
     text = section(results, args)
     print(text)
     if args.write:
-        current = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        if BEGIN in current:
-            current = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: text, current,
-                             flags=re.S)
-        else:
-            current = current.rstrip() + "\n\n" + text + "\n"
-        args.write.write_text(current, encoding="utf-8")
+        write_section(args.write, text, BEGIN, END)
     ok = all(r[s]["api_max"] <= TARGET_SECONDS for r in results for s in ("small", "big"))
     ok = ok and all(r["big"]["api_median"] / r["small"]["api_median"] <= TARGET_GROWTH
                     for r in results)

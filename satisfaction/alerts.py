@@ -36,7 +36,6 @@ from .questionnaires import Definition
 from .reports import assess_measure, source_of, tally
 from .types import utcnow
 
-WINDOW_KINDS = ("days", "month", "quarter", "year")
 LEVELS = ("overall", "element", "criterion", "all")
 
 

@@ -9,7 +9,6 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from . import writelock

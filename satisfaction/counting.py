@@ -168,22 +168,6 @@ def add_counts(responses: Mapping[tuple, int], answers: Mapping[tuple, int]) -> 
         _upsert(monthly, monthly_rows)
 
 
-def add_stored_response(response: Response, sign: int = 1) -> None:
-    """Count (or uncount) a response already in the session, reading its answers."""
-    answers = dict(
-        db.session.execute(
-            sa.select(Answer.item_code, Answer.value).where(Answer.response_id == response.id)
-        ).all()
-    )
-    add_response(
-        day=local_day(response.submitted_at),
-        unit_id=response.unit_id,
-        version_id=response.questionnaire_version_id,
-        answers=answers,
-        sign=sign,
-    )
-
-
 def rebuild(batch: int = 50_000) -> int:
     """Recompute every count from the accepted responses (a repair tool). Streams the
     answers; returns the number of responses counted."""

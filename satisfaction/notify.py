@@ -10,10 +10,8 @@ import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-import sqlalchemy as sa
 from flask import current_app
 
-from .extensions import db
 from .links import absolute
 from .models import Alert, Notification
 from .reports import source_of
@@ -116,7 +114,3 @@ def send_webhook(notification: Notification) -> None:
 
 SENDERS = {"email": send_email, "webhook": send_webhook}
 
-
-def pending_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.status != "sent"))

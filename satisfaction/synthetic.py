@@ -8,7 +8,6 @@ counts are merged in at the end, so a million responses take minutes, not hours.
 
 from __future__ import annotations
 
-import io
 import random
 import uuid
 from collections.abc import Sequence
@@ -106,7 +105,7 @@ def generate(
         made += size
         if progress:
             progress(made)
-    _merge_counts(daily, responses)
+    counting.add_counts(responses, daily)
     if postgres:
         connection.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('response', 'id'), (SELECT max(id) FROM response))"
@@ -140,7 +139,3 @@ def _sqlite(value):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
-
-
-def _merge_counts(daily: dict[tuple, int], responses: dict[tuple, int]) -> None:
-    counting.add_counts(responses, daily)

@@ -7,7 +7,7 @@ import io
 import pytest
 import sqlalchemy as sa
 from helpers import count, read_form
-from test_reports import ITEMS, PASSWORD, make_user, paper_csv, sign_in
+from test_reports import ITEMS, make_user, paper_csv, sign_in
 
 from satisfaction import counting
 from satisfaction.extensions import db
