@@ -37,6 +37,16 @@ class ResponseStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class DossierMode(enum.StrEnum):
+    """Whether a counter's form asks for the dossier code printed on the receipt."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+    #: Required, and it must be in the dossier list imported from the one-stop system.
+    VERIFIED = "verified"
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     REVIEWER = "reviewer"
@@ -109,7 +119,10 @@ class Counter(Localised, db.Model):
     """A one-stop counter (bộ phận một cửa) of a unit, where citizens file procedures."""
 
     __tablename__ = "counter"
-    __table_args__ = (sa.UniqueConstraint("unit_id", "code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "code"),
+        sa.CheckConstraint(_in("dossier_mode", DossierMode), name="dossier_mode_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
@@ -117,6 +130,10 @@ class Counter(Localised, db.Model):
     name_vi: Mapped[str] = mapped_column(sa.String(200))
     name_en: Mapped[str] = mapped_column(sa.String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    dossier_mode: Mapped[str] = mapped_column(
+        sa.String(16), default=DossierMode.OPTIONAL.value,
+        server_default=DossierMode.OPTIONAL.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship(back_populates="counters")
@@ -182,26 +199,57 @@ class QuestionnaireVersion(db.Model):
 
 
 class QrToken(db.Model):
-    """The random token printed as a QR code on a counter, bound to a questionnaire."""
+    """The random token printed as a QR code on a counter, bound to a questionnaire.
+
+    A code is replaced by rotation: the new code works at once, the old one keeps working
+    until ``expires_at`` (the grace period) and then points to ``replaced_by``. A revoked
+    code never accepts answers.
+    """
 
     __tablename__ = "qr_token"
+    __table_args__ = (
+        sa.CheckConstraint(_in("channel", Channel), name="channel_known"),
+        sa.CheckConstraint("replaced_by_id IS NULL OR replaced_by_id <> id", name="not_own_successor"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Random and unguessable (``secrets.token_urlsafe``); it is the survey URL's last part.
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: What a respondent types when the camera fails: ``/m/<short_code>`` redirects to the
+    #: survey. Eight letters and digits from an alphabet without look-alikes.
+    short_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id"), index=True)
     questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire.id"))
+    #: When set, the form comes with this procedure field chosen (a code per field).
+    procedure_field_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure_field.id"))
+    #: "qr" for the printed code, "kiosk" for the tablet fixed at the counter.
+    channel: Mapped[str] = mapped_column(
+        sa.String(16), default=Channel.QR.value, server_default=Channel.QR.value
+    )
     label: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the code is withdrawn; a revoked code never accepts answers.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: End of the grace period of a rotated code.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qr_token.id"))
 
     counter: Mapped[Counter] = relationship(back_populates="qr_tokens")
     questionnaire: Mapped[Questionnaire] = relationship()
+    procedure_field: Mapped[ProcedureField | None] = relationship()
+    replaced_by: Mapped[QrToken | None] = relationship(remote_side=[id])
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.is_active_at(utcnow())
+
+    @property
+    def is_current(self) -> bool:
+        """Active and not being replaced: the code to print."""
+        return self.revoked_at is None and self.replaced_by_id is None
 
 
 class Response(db.Model):
@@ -214,6 +262,18 @@ class Response(db.Model):
         sa.CheckConstraint(_in("status", ResponseStatus), name="status_known"),
         sa.CheckConstraint("length(comment) <= 2000", name="comment_length"),
         sa.Index("ix_response_unit_id_submitted_at", "unit_id", "submitted_at"),
+        # Bursts: recent answers from one client, or one network, on one code.
+        sa.Index("ix_response_client_hash", "client_hash", "submitted_at"),
+        sa.Index("ix_response_network_hash", "network_hash", "submitted_at"),
+        sa.Index("ix_response_dossier_hash", "dossier_hash"),
+        # The review list: only quarantined responses are indexed.
+        sa.Index(
+            "ix_response_quarantined",
+            "unit_id",
+            "submitted_at",
+            sqlite_where=sa.text("status = 'quarantined'"),
+            postgresql_where=sa.text("status = 'quarantined'"),
+        ),
         # The latest comments of a report: only commented responses are indexed.
         sa.Index(
             "ix_response_commented_at",
@@ -239,6 +299,21 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
+    #: The integrity checks this response tripped (see ``satisfaction.integrity``).
+    flags: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    #: Seconds from the form being served to it being sent.
+    elapsed_seconds: Mapped[int | None]
+    #: Keyed, truncated hashes of the client address and its network; never the address.
+    #: Set to NULL after the retention period.
+    client_hash: Mapped[str | None] = mapped_column(sa.String(16))
+    network_hash: Mapped[str | None] = mapped_column(sa.String(16))
+    #: Keyed hash of the dossier code on the receipt, never the code itself.
+    dossier_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The dossier code matched the list imported from the one-stop system.
+    verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -262,6 +337,45 @@ class Answer(db.Model):
     value: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class DossierClaim(db.Model):
+    """One response per dossier code per questionnaire, enforced by the database across
+    app servers. A rejected response gives its claim up."""
+
+    __tablename__ = "dossier_claim"
+
+    questionnaire_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire.id"), primary_key=True
+    )
+    dossier_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Dossier(db.Model):
+    """A dossier handled by a unit, imported from the one-stop system; only its code's
+    keyed hash is kept."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "returned_on IS NULL OR returned_on >= received_on", name="returned_after_received"
+        ),
+        sa.Index("ix_dossier_unit_id_returned_on", "unit_id", "returned_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    procedure_field_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure_field.id"))
+    received_on: Mapped[date] = mapped_column(sa.Date)
+    returned_on: Mapped[date | None] = mapped_column(sa.Date)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    procedure_field: Mapped[ProcedureField | None] = relationship()
 
 
 class User(db.Model):
