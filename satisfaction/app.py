@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from . import writelock
 from .config import load_config
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, init_rate_counters, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +80,16 @@ def create_app(config: dict | None = None) -> Flask:
         "BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "translations")
     )
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    # Rate-limit counters: in Redis when several app servers must share them.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+
     db.init_app(app)
     _configure_sqlite(app)
     migrate.init_app(
@@ -88,6 +98,8 @@ def create_app(config: dict | None = None) -> Flask:
     # Before CSRFProtect, whose check parses the form: the raw body must be read first.
     app.before_request(_check_request_body)
     csrf.init_app(app)
+    limiter.init_app(app)
+    init_rate_counters(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -79,6 +79,25 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "khaosat@localhost"),
         "ALERT_WEBHOOK_URL": os.environ.get("ALERT_WEBHOOK_URL", ""),
+        # Keyed hashes of client addresses and dossier codes (see satisfaction.privacy).
+        "HASH_KEY": os.environ.get("HASH_KEY", ""),
+        # Rate limits and other counters every app server must share: Redis when set.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Behind nginx or a load balancer: how many proxies set X-Forwarded-For.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
+        # Integrity checks on survey answers (see satisfaction.integrity).
+        "SURVEY_MIN_SECONDS": int(os.environ.get("SURVEY_MIN_SECONDS", "15")),
+        "SURVEY_CLIENT_LIMIT": os.environ.get("SURVEY_CLIENT_LIMIT", "3 per 10 minutes"),
+        "SURVEY_CODE_LIMIT": os.environ.get("SURVEY_CODE_LIMIT", "60 per 10 minutes"),
+        "SURVEY_HARD_LIMIT": os.environ.get("SURVEY_HARD_LIMIT", "120 per minute"),
+        "SURVEY_BURST_MINUTES": int(os.environ.get("SURVEY_BURST_MINUTES", "10")),
+        "SURVEY_BURST_CLIENT": int(os.environ.get("SURVEY_BURST_CLIENT", "3")),
+        "SURVEY_BURST_NETWORK": int(os.environ.get("SURVEY_BURST_NETWORK", "20")),
+        "SURVEY_STRAIGHT_LINE_SECONDS": int(os.environ.get("SURVEY_STRAIGHT_LINE_SECONDS", "60")),
+        "SURVEY_DEVICE_REPEAT_HOURS": int(os.environ.get("SURVEY_DEVICE_REPEAT_HOURS", "24")),
+        "CLIENT_HASH_RETENTION_DAYS": int(os.environ.get("CLIENT_HASH_RETENTION_DAYS", "30")),
+        # A kiosk goes back to an empty form after this many idle seconds.
+        "KIOSK_IDLE_SECONDS": int(os.environ.get("KIOSK_IDLE_SECONDS", "90")),
     }
     if env == "development":
         config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-key-not-for-production"

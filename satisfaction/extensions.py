@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask import Flask, current_app, request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,3 +27,27 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def client_address() -> str:
+    """The client's address (the proxy's ``X-Forwarded-For`` when ``PROXY_COUNT`` is set)."""
+    return request.remote_addr or ""
+
+
+#: The hard ceiling on requests (429); storage as configured in create_app.
+limiter = Limiter(key_func=client_address, key_prefix="satisfaction")
+
+
+def init_rate_counters(app: Flask) -> None:
+    """The counters of the integrity checks' rate limits, one set per app (Flask-Limiter's
+    own storage belongs to its single global instance): Redis when several app servers
+    must share them, memory for a single server."""
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["rate_counters"] = MovingWindowRateLimiter(storage)
+
+
+def rate_counters():
+    return current_app.extensions["rate_counters"]

@@ -209,7 +209,9 @@ class QrToken(db.Model):
     __tablename__ = "qr_token"
     __table_args__ = (
         sa.CheckConstraint(_in("channel", Channel), name="channel_known"),
-        sa.CheckConstraint("replaced_by_id IS NULL OR replaced_by_id <> id", name="not_own_successor"),
+        sa.CheckConstraint(
+            "replaced_by_id IS NULL OR replaced_by_id <> id", name="not_own_successor"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

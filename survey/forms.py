@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from satisfaction.dossiers import normalise_code
 from satisfaction.errors import ForgedInput
-from satisfaction.models import RespondentKind
+from satisfaction.models import DossierMode, RespondentKind
 from satisfaction.questionnaires import NO_OPINION, Definition
 
 COMMENT_MAX_LENGTH = 2000
@@ -31,7 +32,11 @@ LABELS = {
     "respondent_kind": _l("You are answering as"),
     "procedure_field": _l("Which kind of procedure did you come for?"),
     "comment": _l("Anything else you want to tell us (optional)"),
+    "dossier": _l("Dossier code on your receipt"),
 }
+#: The hidden field people never see (and so never fill in); scripts that fill every field do.
+HONEYPOT_FIELD = "website"
+DOSSIER_MAX_LENGTH = 60
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Submission:
     errors: dict[str, str] = field(default_factory=dict)
     #: Item code -> value, None for "no opinion"; unanswered optional items are omitted.
     answers: dict[str, int | None] = field(default_factory=dict)
+    #: The normalised dossier code, when one was given and is well formed.
+    dossier: str | None = None
 
     @property
     def respondent_kind(self) -> str:
@@ -61,6 +68,10 @@ class Submission:
     def submission_id(self) -> str:
         return self.values.get("submission", "")
 
+    @property
+    def honeypot(self) -> str:
+        return self.values.get(HONEYPOT_FIELD, "")
+
 
 def _single(form: MultiDict, name: str) -> str:
     values = form.getlist(name)
@@ -70,7 +81,10 @@ def _single(form: MultiDict, name: str) -> str:
 
 
 def read_submission(
-    definition: Definition, form: MultiDict, procedure_codes: Sequence[str]
+    definition: Definition,
+    form: MultiDict,
+    procedure_codes: Sequence[str],
+    dossier_mode: str = DossierMode.OFF.value,
 ) -> Submission:
     """Check a posted survey against the definition.
 
@@ -104,4 +118,20 @@ def read_submission(
     if len(comment.strip()) > COMMENT_MAX_LENGTH:
         result.errors["comment"] = _("Please shorten your comment to at most 2,000 characters.")
     result.values["submission"] = _single(form, "submission")
+    result.values[HONEYPOT_FIELD] = _single(form, HONEYPOT_FIELD)
+    if dossier_mode != DossierMode.OFF.value:
+        typed = _single(form, "dossier")[:DOSSIER_MAX_LENGTH]
+        result.values["dossier"] = typed
+        if not typed.strip():
+            if dossier_mode != DossierMode.OPTIONAL.value:
+                result.errors["dossier"] = _(
+                    "Please type the dossier code printed on your receipt."
+                )
+        else:
+            result.dossier = normalise_code(typed)
+            if result.dossier is None:
+                result.errors["dossier"] = _(
+                    "This does not look like a dossier code. Please copy it from your "
+                    "receipt, e.g. 000.00.20.H29-221103-0012."
+                )
     return result

@@ -22,6 +22,8 @@ from satisfaction.extensions import db
 from satisfaction.models import (
     Answer,
     Counter,
+    Dossier,
+    DossierClaim,
     ProcedureField,
     QrToken,
     QuestionnaireVersion,
@@ -51,6 +53,11 @@ class SurveyTarget:
     unit_name_en: str
     version_id: int
     version_checksum: str
+    questionnaire_id: int
+    channel: str
+    #: The procedure field this code is for, chosen in advance on the form.
+    procedure_field_code: str | None
+    dossier_mode: str
 
     def unit_name(self, locale: str) -> str:
         return self.unit_name_en if locale == "en" else self.unit_name_vi
@@ -68,12 +75,15 @@ def _target_statement() -> sa.Select:
         .scalar_subquery()
     )
     day = sa.bindparam("day", type_=sa.Date)
+    now = sa.bindparam("now", type_=QrToken.expires_at.type)
     return (
         sa.select(
             QrToken.id, Counter.id, Counter.name_vi, Counter.name_en, Unit.id, Unit.code,
             Unit.name_vi, Unit.name_en, QuestionnaireVersion.id, QuestionnaireVersion.checksum,
+            QrToken.questionnaire_id, QrToken.channel, ProcedureField.code, Counter.dossier_mode,
         )
         .join(Counter, Counter.id == QrToken.counter_id)
+        .outerjoin(ProcedureField, ProcedureField.id == QrToken.procedure_field_id)
         .join(Unit, Unit.id == Counter.unit_id)
         .join(
             QuestionnaireVersion,
@@ -85,6 +95,7 @@ def _target_statement() -> sa.Select:
         .where(
             QrToken.token == sa.bindparam("token"),
             QrToken.revoked_at.is_(None),
+            sa.or_(QrToken.expires_at.is_(None), QrToken.expires_at > now),
             Counter.is_active.is_(True),
             Unit.valid_from <= day,
             sa.or_(Unit.valid_to.is_(None), Unit.valid_to >= day),
@@ -94,15 +105,46 @@ def _target_statement() -> sa.Select:
 
 def find_target(token: str, today: datetime | None = None) -> SurveyTarget | None:
     """The counter, unit and current questionnaire version of an active QR code, or None
-    when the code is unknown, revoked, or its counter or unit is no longer in service."""
+    when the code is unknown, revoked, past its grace period, or its counter or unit is no
+    longer in service."""
     if not token or len(token) > 64:
         return None
-    day = counting.local_day(today or utcnow())
+    now = today or utcnow()
     # Core execution on the session's connection: no ORM entities are needed here.
     row = db.session.connection().execute(
-        _target_statement(), {"token": token, "day": day}
+        _target_statement(), {"token": token, "day": counting.local_day(now), "now": now}
     ).first()
     return SurveyTarget(*row) if row else None
+
+
+#: Rotations followed from an expired code to its successor; more means a loop or abuse.
+_MAX_ROTATIONS = 20
+
+
+def successor_of(token: str, now: datetime | None = None) -> str | None:
+    """For a rotated code past its grace period: the code that replaced it, if that one (or
+    its own successor) still works. None for unknown or revoked codes."""
+    if not token or len(token) > 64:
+        return None
+    now = now or utcnow()
+    current = db.session.scalar(sa.select(QrToken).where(QrToken.token == token))
+    for _ in range(_MAX_ROTATIONS):
+        if current is None or current.revoked_at is not None or current.replaced_by_id is None:
+            return None
+        current = db.session.get(QrToken, current.replaced_by_id)
+        if current is not None and current.is_active_at(now):
+            return current.token
+    return None
+
+
+def token_for_short_code(typed: str) -> str | None:
+    """The survey token behind a short code as a person types it: any case, with or
+    without the dash or spaces."""
+    code = typed.upper().replace("-", "").replace(" ", "")
+    if not code.isalnum() or len(code) > 16:
+        return None
+    spellings = {code, f"{code[:4]}-{code[4:]}"}
+    return db.session.scalar(sa.select(QrToken.token).where(QrToken.short_code.in_(spellings)))
 
 
 _definitions: dict[tuple[int, str], Definition] = {}
@@ -167,24 +209,57 @@ def issue_submission_id(target: SurveyTarget) -> str:
     return _serializer().dumps([target.token_id, uuid.uuid4().hex])
 
 
-def read_submission_id(signed: str | None, target: SurveyTarget) -> str | None:
-    """The form's random id if ``signed`` is genuine, recent and issued for this code."""
+def read_submission_id(signed: str | None, target: SurveyTarget) -> tuple[str, float] | None:
+    """The form's random id and the seconds since the form was served, if ``signed`` is
+    genuine, recent and issued for this code."""
     if not signed or len(signed) > 200:
         return None
     try:
-        token_id, key = _serializer().loads(
-            signed, max_age=current_app.config["WTF_CSRF_TIME_LIMIT"]
+        (token_id, key), issued = _serializer().loads(
+            signed, max_age=current_app.config["WTF_CSRF_TIME_LIMIT"], return_timestamp=True
         )
     except (BadSignature, ValueError, TypeError):
         return None
     if token_id != target.token_id or not isinstance(key, str) or len(key) != 32:
         return None
-    return key
+    return key, max(0.0, time.time() - issued.timestamp())
 
 
 @cache
 def _insert_response() -> sa.Insert:
     return sa.insert(Response.__table__).returning(Response.__table__.c.id)
+
+
+class DossierAlreadyUsed(Exception):
+    """Another response to this questionnaire already gave this dossier code."""
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """What the integrity checks found (``satisfaction.integrity``) and the client's hashes."""
+
+    flags: tuple[str, ...] = ()
+    elapsed_seconds: float | None = None
+    client_hash: str | None = None
+    network_hash: str | None = None
+
+    @property
+    def status(self) -> str:
+        return (ResponseStatus.QUARANTINED if self.flags else ResponseStatus.ACCEPTED).value
+
+
+def dossier_claimed(questionnaire_id: int, dossier_hash: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        DossierClaim.questionnaire_id == questionnaire_id,
+        DossierClaim.dossier_hash == dossier_hash,
+    )))
+
+
+def dossier_known(unit_id: int, dossier_hash: str) -> bool:
+    """Whether the imported dossier list has this code for this unit."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Dossier.code_hash == dossier_hash, Dossier.unit_id == unit_id
+    )))
 
 
 def store_response(
@@ -197,14 +272,20 @@ def store_response(
     comment: str | None,
     locale: str,
     channel: str,
+    integrity: Integrity = Integrity(),
+    dossier_hash: str | None = None,
 ) -> bool:
-    """Store a response and its answers, and count them; False when this submission was
-    already stored.
+    """Store a response and its answers, and count them if accepted; False when this
+    submission was already stored. A quarantined response is stored but not counted until
+    it is released.
 
     The unique submission key makes a retried POST (a flaky mobile network, a double tap)
-    store nothing new, even when two copies race on different app servers.
+    store nothing new, even when two copies race on different app servers. The dossier
+    claim's primary key does the same for a dossier code given twice; the caller rolls
+    back on ``DossierAlreadyUsed``.
     """
     submitted_at = utcnow()
+    status = integrity.status
     writelock.acquire()
     connection = db.session.connection()
     try:
@@ -222,7 +303,15 @@ def store_response(
                 "locale": locale,
                 "submitted_at": submitted_at,
                 "comment": comment or None,
-                "status": ResponseStatus.ACCEPTED.value,
+                "status": status,
+                "flags": list(integrity.flags) or None,
+                "elapsed_seconds": (
+                    None if integrity.elapsed_seconds is None else round(integrity.elapsed_seconds)
+                ),
+                "client_hash": integrity.client_hash,
+                "network_hash": integrity.network_hash,
+                "dossier_hash": dossier_hash,
+                "verified": bool(dossier_hash) and dossier_known(target.unit_id, dossier_hash),
             },
         ).scalar_one()
     except IntegrityError:
@@ -233,6 +322,16 @@ def store_response(
         if already:
             return False
         raise
+    if dossier_hash:
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.insert(DossierClaim.__table__), {
+                    "questionnaire_id": target.questionnaire_id,
+                    "dossier_hash": dossier_hash,
+                    "response_id": response_id,
+                })
+        except IntegrityError:
+            raise DossierAlreadyUsed() from None
     if answers:
         connection.execute(
             sa.insert(Answer.__table__),
@@ -241,11 +340,12 @@ def store_response(
                 for code, value in answers.items()
             ],
         )
-    counting.add_response(
-        day=counting.local_day(submitted_at),
-        unit_id=target.unit_id,
-        version_id=target.version_id,
-        answers=answers,
-        definition=definition_for(target.version_id, target.version_checksum),
-    )
+    if status == ResponseStatus.ACCEPTED.value:
+        counting.add_response(
+            day=counting.local_day(submitted_at),
+            unit_id=target.unit_id,
+            version_id=target.version_id,
+            answers=answers,
+            definition=definition_for(target.version_id, target.version_checksum),
+        )
     return True

@@ -69,6 +69,9 @@ def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path
     ]
     page.screenshot(path=str(tmp_path / "survey-top.png"))
 
+    # The honeypot is in the form for scripts, not on the screen for people.
+    assert page.locator("#website").count() == 1 and not page.is_visible("#website")
+
     # Tap the words, as people do, for every criterion but the last.
     page.get_by_label("Người dân").check()
     page.select_option("#procedure_field", "chung-thuc")
@@ -108,3 +111,30 @@ def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path
     # English on the link of every page.
     page.get_by_role("link", name="English").click()
     assert "Thank you" in page.inner_text("main")
+
+
+def test_a_kiosk_left_idle_goes_back_to_an_empty_form(server, app, tmp_path):
+    """The tablet at the counter: a half-answered form is wiped after the idle time (2 s
+    here), so the next citizen never sees it."""
+    from satisfaction.models import QrToken
+
+    with app.app_context():
+        qr = db.session.scalar(sa.select(QrToken).where(QrToken.channel == "qr"))
+        kiosk = QrToken(token="kiosk-e2e-token", counter_id=qr.counter_id,
+                        questionnaire_id=qr.questionnaire_id, channel="kiosk")
+        db.session.add(kiosk)
+        db.session.commit()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 800, "height": 1280}, locale="vi-VN")
+        page.goto(server["base"] + "/k/kiosk-e2e-token")
+        page.locator("#q-A1 label.choice", has_text=re.compile("^Hài lòng$")).click()
+        assert page.is_checked("#A1-3")
+        page.wait_for_timeout(1200)
+        page.locator("#q-A2 label.choice", has_text=re.compile("^Hài lòng$")).click()
+        page.wait_for_timeout(1200)  # activity restarted the clock: still there
+        assert page.is_checked("#A1-3")
+        page.wait_for_timeout(2500)  # idle: back to an empty form
+        page.wait_for_load_state()
+        assert not page.is_checked("#A1-3") and not page.is_checked("#A2-3")
+        browser.close()

@@ -1,0 +1,73 @@
+"""The review list of quarantined responses: release into the indices or reject, with a
+reason that the audit log keeps."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from satisfaction import quarantine
+from satisfaction.integrity import flag_labels
+
+from . import bp
+
+REVIEW_MESSAGES = {
+    "reason_required": _l("Please give a reason for the decision."),
+    "reason_too_long": _l("The reason is too long (at most 1,000 characters)."),
+    "already_reviewed": _l("Someone has already decided on this response."),
+    "unknown_decision": _l("Unknown decision."),
+}
+
+
+class ReviewForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf([quarantine.Decision.RELEASE,
+                                              quarantine.Decision.REJECT])])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(REVIEW_MESSAGES["reason_required"]),
+                    Length(max=quarantine.REASON_MAX_LENGTH)],
+    )
+
+
+@bp.route("/quarantine", methods=["GET", "POST"])
+def quarantined():
+    if request.method == "POST":
+        if not g.scope.can_write:
+            abort(403)
+        form = ReviewForm()
+        response_id = request.args.get("response", type=int)
+        if response_id is None:
+            abort(400)
+        if not form.validate_on_submit():
+            flash(_("Please give a reason for the decision."), "error")
+            return _page(), 422
+        try:
+            outcome = quarantine.review(
+                response_id, form.decision.data, form.reason.data,
+                scope=g.scope, user_id=g.user.id,
+            )
+        except LookupError:
+            abort(404)
+        except quarantine.ReviewError as exc:
+            flash(str(REVIEW_MESSAGES.get(str(exc), exc)), "error")
+            return _page(), 409
+        if outcome.status == "accepted":
+            flash(_("Response %(id)s was released: it now counts in the indices.",
+                    id=response_id), "info")
+        else:
+            flash(_("Response %(id)s was rejected: it is kept but never counted.",
+                    id=response_id), "info")
+        return redirect(url_for(".quarantined"), code=303)
+    return _page()
+
+
+def _page():
+    rows = quarantine.quarantined(g.scope)
+    return render_template(
+        "admin/quarantine.html", rows=rows, total=quarantine.quarantined_count(g.scope),
+        form=ReviewForm(formdata=None), flag_labels=flag_labels,
+    )

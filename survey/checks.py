@@ -1,0 +1,133 @@
+"""The integrity checks that need shared state: rate limits (Flask-Limiter's storage, Redis
+when several app servers run), bursts (the responses table) and the device cookie.
+
+They never refuse an answer: they return flags, and a flagged answer is stored in
+quarantine (``satisfaction.integrity``). Only the hard ceiling on the views
+(Flask-Limiter's ``limiter.limit``) answers 429, far above anything a person can do.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response as FlaskResponse
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse
+
+from satisfaction import integrity, privacy
+from satisfaction.extensions import client_address, db, rate_counters
+from satisfaction.integrity import Flag
+from satisfaction.models import Response
+from satisfaction.types import utcnow
+
+DEVICE_COOKIE = "sv_device"
+
+
+@dataclass
+class ClientChecks:
+    """What the shared-state checks found for one submission, and what to remember."""
+
+    flags: list[Flag] = field(default_factory=list)
+    client_hash: str | None = None
+    network_hash: str | None = None
+    #: The device cookie's new value, when it should be set.
+    device_cookie: str | None = None
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="survey-device")
+
+
+def _read_device_cookie() -> dict[str, float]:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 2000:
+        return {}
+    try:
+        seen = _device_serializer().loads(raw)
+    except BadSignature:
+        return {}
+    if not isinstance(seen, dict):
+        return {}
+    return {str(k): float(v) for k, v in seen.items() if isinstance(v, int | float)}
+
+
+def _hit(limit_text: str, *identifiers: str) -> bool:
+    """Count one answer against a limit; False once the limit is exceeded."""
+    if not limit_text:
+        return True
+    return rate_counters().hit(parse(limit_text), "survey", *identifiers)
+
+
+def _recent_counts(client_hash: str, network_hash: str, token_id: int,
+                   minutes: int) -> tuple[int, int]:
+    """Answers on this code in the last minutes from this client, and from its network:
+    one round trip, each count read from its own index."""
+    since = utcnow() - timedelta(minutes=minutes)
+
+    def recent(column, value):
+        return (
+            sa.select(sa.func.count()).select_from(Response)
+            .where(column == value, Response.submitted_at >= since,
+                   Response.qr_token_id == token_id)
+            .scalar_subquery()
+        )
+
+    row = db.session.execute(sa.select(
+        recent(Response.client_hash, client_hash), recent(Response.network_hash, network_hash)
+    )).one()
+    return row[0], row[1]
+
+
+def check_client(*, token_id: int, counter_id: int, kiosk: bool) -> ClientChecks:
+    """Rate limits, bursts and the device cookie for an answer about to be stored.
+
+    A kiosk is one tablet that every citizen uses in turn: its answers share a client and
+    a device by design, so only the per-code limit applies to it.
+    """
+    config = current_app.config
+    result = ClientChecks()
+    if not _hit(config["SURVEY_CODE_LIMIT"], "code", str(token_id)):
+        result.flags.append(Flag.CODE_LIMIT)
+    if kiosk:
+        return result
+
+    address = client_address()
+    result.client_hash, result.network_hash = privacy.client_hashes(address)
+    if not _hit(config["SURVEY_CLIENT_LIMIT"], "client", result.client_hash):
+        result.flags.append(Flag.CLIENT_LIMIT)
+    per_client, per_network = config["SURVEY_BURST_CLIENT"], config["SURVEY_BURST_NETWORK"]
+    if per_client or per_network:
+        by_client, by_network = _recent_counts(
+            result.client_hash, result.network_hash, token_id, config["SURVEY_BURST_MINUTES"]
+        )
+        # The answer being checked is not stored yet: "N before it" makes N+1 in all.
+        if per_client and by_client >= per_client:
+            result.flags.append(Flag.BURST_CLIENT)
+        if per_network and by_network >= per_network:
+            result.flags.append(Flag.BURST_NETWORK)
+
+    window = config["SURVEY_DEVICE_REPEAT_HOURS"] * 3600
+    if window:
+        now = time.time()
+        seen = _read_device_cookie()
+        if integrity.is_recent_repeat(seen, counter_id, now, window):
+            result.flags.append(Flag.REPEAT_DEVICE)
+        result.device_cookie = _device_serializer().dumps(
+            integrity.remember_counter(seen, counter_id, now, window)
+        )
+    return result
+
+
+def remember_device(response: FlaskResponse, checks: ClientChecks) -> None:
+    if checks.device_cookie is None:
+        return
+    response.set_cookie(
+        DEVICE_COOKIE, checks.device_cookie,
+        max_age=current_app.config["SURVEY_DEVICE_REPEAT_HOURS"] * 3600,
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
