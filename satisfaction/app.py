@@ -123,10 +123,11 @@ def create_app(config: dict | None = None) -> Flask:
             "format_decimal": format_decimal,
         }
 
-    from . import cli, core, errors
     from admin import bp as admin_bp
     from api import bp as api_bp
     from survey import bp as survey_bp
+
+    from . import cli, core, errors
 
     app.register_blueprint(core.bp)
     app.register_blueprint(survey_bp)

@@ -14,17 +14,19 @@ from flask import Flask
 from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
+from .access import Scope
 from .app import PROJECT_ROOT
+from .cli_dossiers import dossiers_cli
+from .cli_qr import qr_cli
 from .extensions import db
 from .links import absolute, survey_url
-from .access import Scope
 from .models import Role, Unit, User
 from .questionnaires import QuestionnaireError
 from .seed import seed_district1, sync_questionnaires
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
 report_cli = AppGroup("report", help="Index reports.")
-responses_cli = AppGroup("responses", help="Responses: paper batches.")
+responses_cli = AppGroup("responses", help="Responses: paper batches, review, privacy.")
 counts_cli = AppGroup("counts", help="The per-day counts the reports read.")
 alerts_cli = AppGroup("alerts", help="Low-score alerts: rules and checks.")
 rule_cli = AppGroup("rule", help="Alert rules.")
@@ -204,6 +206,49 @@ def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
     click.echo(f"{result.stored} of {result.rows} forms stored.")
 
 
+@responses_cli.command("forget-clients")
+@click.option("--days", type=int, default=None,
+              help="Retention in days (default: CLIENT_HASH_RETENTION_DAYS).")
+def responses_forget_clients(days: int | None) -> None:
+    """Clear the client and network hashes older than the retention period (run daily)."""
+    from flask import current_app
+
+    from .quarantine import forget_client_hashes
+
+    days = current_app.config["CLIENT_HASH_RETENTION_DAYS"] if days is None else days
+    n = forget_client_hashes(days)
+    db.session.commit()
+    click.echo(f"Cleared the client hashes of {n} responses older than {days} days.")
+
+
+@responses_cli.command("review")
+@click.argument("response_id", type=int)
+@click.option("--release", "decision", flag_value="release", help="Count it in the indices.")
+@click.option("--reject", "decision", flag_value="reject", help="Keep it, never count it.")
+@click.option("--reason", required=True)
+@click.option("--by", "email", help="The reviewer's e-mail, for the audit log.")
+def responses_review(response_id: int, decision: str | None, reason: str,
+                     email: str | None) -> None:
+    """Release or reject a quarantined response."""
+    from .quarantine import ReviewError, review
+
+    if decision is None:
+        raise click.UsageError("say --release or --reject")
+    user_id = None
+    if email:
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email.lower()))
+        if user_id is None:
+            raise click.ClickException(f"no user {email}")
+    try:
+        outcome = review(response_id, decision, reason, scope=SYSTEM_SCOPE, user_id=user_id)
+    except LookupError:
+        raise click.ClickException(f"no response {response_id}") from None
+    except ReviewError as exc:
+        raise click.ClickException(f"response {response_id}: {exc}") from None
+    db.session.commit()
+    click.echo(f"Response {response_id} is now {outcome.status}.")
+
+
 @counts_cli.command("rebuild")
 def counts_rebuild() -> None:
     """Recompute the per-day counts from the stored responses."""
@@ -349,5 +394,5 @@ def translate_compile() -> None:
 
 def register(app: Flask) -> None:
     for group in (seed_cli, questionnaires_cli, users_cli, translate_cli, report_cli,
-                  responses_cli, counts_cli, alerts_cli):
+                  responses_cli, counts_cli, alerts_cli, qr_cli, dossiers_cli):
         app.cli.add_command(group)

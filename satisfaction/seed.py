@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .models import (
+    Channel,
     Counter,
     IndexDefinition,
     ProcedureField,
@@ -29,17 +30,13 @@ from .models import (
     UnitKind,
     User,
 )
+from .qrcodes import new_short_code, new_token
 from .questionnaires import QuestionnaireError, checksum, load_file, shipped_files
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO_ADMIN_EMAIL = "admin@q1.example.vn"
 #: The questionnaire printed on every counter's code in the demo.
 DEMO_QUESTIONNAIRE = "sipas-2640"
-
-
-def new_token() -> str:
-    """A random, unguessable QR token (128 bits, URL-safe)."""
-    return secrets.token_urlsafe(16)
 
 
 def sync_questionnaires(paths: list[Path] | None = None) -> list[str]:
@@ -224,19 +221,28 @@ def seed_district1(
             )
             db.session.add(counter)
             db.session.flush()
+        # The current printed code: a rotated one (replaced, in its grace period) is not.
         token = db.session.scalar(
-            sa.select(QrToken).where(
+            sa.select(QrToken)
+            .where(
                 QrToken.counter_id == counter.id,
                 QrToken.questionnaire_id == questionnaire.id,
+                QrToken.channel == Channel.QR.value,
                 QrToken.revoked_at.is_(None),
+                QrToken.replaced_by_id.is_(None),
             )
+            .order_by(QrToken.id)
+            .limit(1)
         )
         if token is None:
             token = QrToken(
                 token=new_token(), counter=counter, questionnaire=questionnaire, label="SIPAS"
             )
             db.session.add(token)
-            db.session.flush()
+        if token.short_code is None:
+            # Codes seeded before short codes existed get one too.
+            token.short_code = new_short_code()
+        db.session.flush()
         tokens[unit.code] = token.token
 
     password = None
