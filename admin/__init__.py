@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
-from . import alerts, reports, views  # noqa: E402,F401  (routes register themselves)
+# The route modules register themselves on the blueprint.
+from . import alerts, dossiers, qrcodes, quarantine, reports, views  # noqa: E402,F401

@@ -27,3 +27,12 @@ class ImportForm(FlaskForm):
                     FileAllowed(["csv", "txt"], _l("Please choose a .csv file."))],
     )
     skip_bad = BooleanField(_l("Store the good rows even if some rows have errors"))
+
+
+class DossierImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file (UTF-8)"),
+        validators=[FileRequired(_l("Please choose a CSV file.")),
+                    FileAllowed(["csv", "txt"], _l("Please choose a .csv file."))],
+    )
+    skip_bad = BooleanField(_l("Store the good rows even if some rows have errors"))

@@ -1,13 +1,34 @@
-"""Dossier codes (mã hồ sơ) printed on one-stop receipts.
+"""Dossier codes (mã hồ sơ) printed on one-stop receipts, and the dossier list imported
+from the one-stop system.
 
 Only a keyed hash of a code is ever stored, for responses and for the dossier list alike.
+
+The list is a CSV with the columns ``code,unit,procedure_field,received_on,returned_on``
+(``procedure_field`` and ``returned_on`` may be left out or empty). Dates are YYYY-MM-DD or
+DD/MM/YYYY, as Vietnamese Excel writes them. A file with any bad row stores nothing, unless
+``skip_bad`` is given; every bad row is reported with its line number, as for paper forms
+(``satisfaction.paper``).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from . import counting
+from .access import Scope
+from .extensions import db
+from .models import AuditEntry, Dossier, ProcedureField, Response, Unit
+from .paper import ImportRefused, ImportResult, RowError
 from .privacy import dossier_hash
+from .types import utcnow
 
 #: Receipt codes of the one-stop systems: letters, digits, dots, dashes and slashes,
 #: e.g. ``000.00.20.H29-221103-0012``.
@@ -24,3 +45,243 @@ def normalise_code(raw: str | None) -> str | None:
 def hash_code(raw: str) -> str | None:
     code = normalise_code(raw)
     return dossier_hash(code) if code else None
+
+
+#: A month of the whole district is a few tens of thousands of dossiers; a file ten times
+#: larger is a mistake (a multi-year export) better split than stored in one request.
+MAX_ROWS = 100_000
+#: The upload limit of the import page: MAX_ROWS rows of the longest codes fit.
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+COLUMNS = ("code", "unit", "procedure_field", "received_on", "returned_on")
+REQUIRED_COLUMNS = ("code", "unit", "received_on")
+#: Values per ``IN (...)``: well below SQLite's and PostgreSQL's parameter limits.
+CHUNK = 1000
+#: Rows per INSERT statement of the bulk load.
+INSERT_BATCH = 5000
+#: How much of a rejected cell is echoed back in the error list.
+DETAIL_LENGTH = 60
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Day first, as Vietnamese Excel writes dates; never month first.
+_DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+@dataclass
+class DossierImportResult(ImportResult):
+    #: Responses already stored whose dossier code this import confirmed.
+    verified: int = 0
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected (a row may have several problems)."""
+        return len({error.line for error in self.errors})
+
+
+def parse_day(raw: str) -> date | None:
+    """A date written YYYY-MM-DD or DD/MM/YYYY, or None when it is neither (or no such
+    day, e.g. 30/02/2026)."""
+    raw = raw.strip()
+    try:
+        if _ISO_DATE.fullmatch(raw):
+            return date.fromisoformat(raw)
+        match = _DMY_DATE.fullmatch(raw)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # The line of the first byte that is not UTF-8: where to look in the file.
+        raise ImportRefused("not_utf8", str(data[: exc.start].count(b"\n") + 1)) from exc
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of the header line: Excel writes ';' or a tab with some regional
+    settings. The header's names contain none of them, so counting is enough."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= DETAIL_LENGTH else value[:DETAIL_LENGTH] + "…"
+
+
+def _chunks(values: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    code_hash: str
+    unit_id: int
+    procedure_field_id: int | None
+    received_on: date
+    returned_on: date | None
+
+
+def import_dossiers(
+    data: bytes,
+    scope: Scope,
+    *,
+    skip_bad: bool = False,
+    user_id: int | None = None,
+    today: date | None = None,
+    before_write: Callable[[], None] | None = None,
+) -> DossierImportResult:
+    """Check every row, store the good ones (all of them, or none if any is bad), then mark
+    the stored responses whose dossier code is now on the list as verified.
+
+    ``before_write`` is called once, just before the first write (the web request takes
+    the SQLite writers' queue there, after the slow part: reading and checking). Only
+    flushes; the caller commits, or rolls back when the result has errors and
+    ``skip_bad`` is false.
+    """
+    text = _decode(data)
+    if not text.strip():
+        raise ImportRefused("empty")
+    # strict: an unclosed quote is reported, not swallowed into one long cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration as exc:
+        raise ImportRefused("empty") from exc
+    except csv.Error as exc:
+        raise ImportRefused("bad_csv", str(exc)) from exc
+    # Excel adds unnamed columns after the last one when a cell to the right was ever used.
+    unknown = [name for name in header if name and name not in COLUMNS]
+    if unknown:
+        raise ImportRefused("unknown_columns", ", ".join(_short(n) for n in unknown))
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        raise ImportRefused("duplicate_columns", ", ".join(duplicated))
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise ImportRefused("missing_columns", ", ".join(missing))
+
+    units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
+    today = today or counting.local_day(datetime.now(counting.LOCAL_TZ))
+    result = DossierImportResult()
+    good: list[_Row] = []
+    #: Hash -> the line where the code first appeared, to name it in a duplicate's error.
+    seen: dict[str, int] = {}
+    try:
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            result.rows += 1
+            if result.rows > MAX_ROWS:
+                raise ImportRefused("too_many_rows", str(MAX_ROWS))
+            if len(row) != len(header):
+                result.errors.append(
+                    RowError(line, "wrong_cell_count", f"{len(row)}/{len(header)}"))
+                continue
+            cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+            problems = []
+            code = normalise_code(cells["code"])
+            code_hash = dossier_hash(code) if code else None
+            if code_hash is None:
+                problems.append(RowError(line, "bad_code", _short(cells["code"])))
+            elif code_hash in seen:
+                problems.append(RowError(line, "duplicate_code", str(seen[code_hash])))
+            else:
+                seen[code_hash] = line
+            unit_id = units.get(cells["unit"])
+            if unit_id is None or not scope.sees_unit(unit_id):
+                # One message for both: a unit outside the user's scope is not revealed.
+                problems.append(RowError(line, "unknown_unit", _short(cells["unit"])))
+            field_code = cells.get("procedure_field", "")
+            if field_code and field_code not in fields:
+                problems.append(RowError(line, "bad_procedure_field", _short(field_code)))
+            received = parse_day(cells["received_on"])
+            if received is None:
+                problems.append(RowError(line, "bad_date", _short(cells["received_on"])))
+            returned = None
+            if cells.get("returned_on"):
+                returned = parse_day(cells["returned_on"])
+                if returned is None:
+                    problems.append(RowError(line, "bad_date", _short(cells["returned_on"])))
+            for day, raw in ((received, cells["received_on"]),
+                             (returned, cells.get("returned_on", ""))):
+                if day and day > today:
+                    problems.append(RowError(line, "future_date", raw))
+            if received and returned and returned < received:
+                problems.append(RowError(line, "returned_before_received",
+                                         f"{returned.isoformat()} < {received.isoformat()}"))
+            if problems:
+                result.errors.extend(problems)
+            else:
+                good.append(_Row(line, code_hash, unit_id, fields.get(field_code) or None,
+                                 received, returned))
+    except csv.Error as exc:
+        raise ImportRefused("bad_csv", str(exc)) from exc
+    if not result.rows:
+        raise ImportRefused("no_rows")
+
+    # Codes imported before: looked up in chunks, one indexed query per thousand rows.
+    known: set[str] = set()
+    for chunk in _chunks([row.code_hash for row in good], CHUNK):
+        known.update(db.session.scalars(
+            sa.select(Dossier.code_hash).where(Dossier.code_hash.in_(chunk))))
+    if known:
+        result.errors.extend(
+            RowError(row.line, "already_imported") for row in good if row.code_hash in known)
+        good = [row for row in good if row.code_hash not in known]
+    result.errors.sort(key=lambda error: error.line)
+
+    if result.errors and not skip_bad:
+        return result
+    if before_write is not None:
+        before_write()
+    imported_at = utcnow()
+    try:
+        # Core inserts in batches: one ORM object per row costs ten times more at 50,000.
+        for batch in _chunks(good, INSERT_BATCH):
+            db.session.execute(sa.insert(Dossier), [
+                {"code_hash": row.code_hash, "unit_id": row.unit_id,
+                 "procedure_field_id": row.procedure_field_id, "received_on": row.received_on,
+                 "returned_on": row.returned_on, "imported_at": imported_at}
+                for row in batch
+            ])
+    except IntegrityError as exc:
+        # Another import stored some of these codes after our check: nothing of this one
+        # is kept, and a second try reports them as already imported.
+        db.session.rollback()
+        raise ImportRefused("imported_meanwhile") from exc
+    result.stored = len(good)
+    result.verified = _verify_responses(good)
+    db.session.add(AuditEntry(
+        user_id=user_id, action="dossiers.import", subject="",
+        details={"rows": result.rows, "stored": result.stored,
+                 "rejected": result.rejected, "verified_responses": result.verified,
+                 "skip_bad": skip_bad},
+    ))
+    db.session.flush()
+    return result
+
+
+def _verify_responses(rows: list[_Row]) -> int:
+    """Mark as verified the responses that gave one of these codes at the dossier's own
+    unit (the same rule as at submission, ``survey.services.dossier_known``)."""
+    by_unit: dict[int, list[str]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(row.code_hash)
+    verified = 0
+    for unit_id, hashes in by_unit.items():
+        for chunk in _chunks(hashes, CHUNK):
+            verified += db.session.execute(
+                sa.update(Response)
+                .where(Response.dossier_hash.in_(chunk), Response.unit_id == unit_id,
+                       Response.verified.is_(False))
+                .values(verified=True)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    return verified

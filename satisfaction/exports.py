@@ -33,6 +33,20 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+#: Quarantined responses, dossiers handled, response rate and verified share; an empty
+#: cell (never 0) where there is no dossier list.
+COVERAGE_HEADER = ("Số phiếu tạm giữ", "Số hồ sơ đã giải quyết", "Tỷ lệ phản hồi (%)",
+                   "Tỷ lệ phiếu đã xác thực (%)")
+
+
+def _coverage(result) -> tuple:
+    figures = result.coverage
+    if figures is None:
+        return (None, None, None, None)
+    return (figures.quarantined, figures.dossiers if figures.rate is not None else None,
+            _round(figures.rate), _round(figures.verified_share))
+
+
 def _levels(report: Report):
     """Rows per level: overall, elements, criteria, units — shared by XLSX and CSV."""
     definition = report.source.definition
@@ -51,6 +65,7 @@ def _levels(report: Report):
         ("Đánh giá", STATE_VI[report.result.state]),
         ("Kỳ trước", _round(report.previous.value)),
         ("Thay đổi so với kỳ trước", _round(report.change)),
+        *zip(COVERAGE_HEADER, _coverage(report.result), strict=True),
     ]
     labels = {group.code: text(group.label, "vi") for group in definition.elements}
     items = {item.code: text(item.text, "vi") for item in definition.scored_items()}
@@ -66,7 +81,7 @@ def _levels(report: Report):
     scale_values = sorted(score.elements[0].items[0].distribution) if score.elements else []
     units = [
         (r.unit.code, r.unit.name("vi"), r.responses, _round(r.value), r.target,
-         STATE_VI[r.state])
+         STATE_VI[r.state], *_coverage(r))
         for r in report.children
     ]
     return overall, elements, criteria, units, scale_values
@@ -85,7 +100,8 @@ def report_xlsx(report: Report, locale: str = "vi") -> bytes:
         ("Tiêu chí", ["Mã yếu tố", "Mã tiêu chí", "Tiêu chí", "Số câu trả lời",
                       "Không có ý kiến", "Giá trị", "Điểm trung bình",
                       *(f"Số trả lời mức {v}" for v in scale_values)], criteria),
-        ("Đơn vị", ["Mã đơn vị", "Đơn vị", "Số phiếu", "Giá trị", "Chỉ tiêu", "Đánh giá"], units),
+        ("Đơn vị", ["Mã đơn vị", "Đơn vị", "Số phiếu", "Giá trị", "Chỉ tiêu", "Đánh giá",
+                    *COVERAGE_HEADER], units),
     ]
     for title, header, rows in tables:
         sheet = book.create_sheet(title)
@@ -110,15 +126,18 @@ def report_csv(report: Report, locale: str = "vi") -> str:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị"])
+    writer.writerow(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị",
+                     *COVERAGE_HEADER])
     writer.writerow(["Tổng hợp", report.unit.code, report.index.name("vi"),
-                     report.result.responses, _round(report.result.value)])
+                     report.result.responses, _round(report.result.value),
+                     *_coverage(report.result)])
     for code, label, n, value in elements:
         writer.writerow(["Yếu tố", code, label, n, value])
     for _element, code, label, n, _no, value, *_rest in criteria:
         writer.writerow(["Tiêu chí", code, label, n, value])
-    for code, label, n, value, _target, _state in units:
-        writer.writerow(["Đơn vị", code, label, n, value])
+    for code, label, n, value, _target, _state, *figures in units:
+        # None is written as an empty cell: "no data", never 0.
+        writer.writerow(["Đơn vị", code, label, n, value, *figures])
     return out.getvalue()
 
 

@@ -6,9 +6,9 @@ percentages), then scored by the index's method in ``satisfaction.scoring``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -19,10 +19,11 @@ from .extensions import db
 from .models import (
     DailyCount,
     DailyResponseCount,
+    Dossier,
     IndexDefinition,
+    IndexTarget,
     MonthlyCount,
     MonthlyResponseCount,
-    IndexTarget,
     Questionnaire,
     Response,
     ResponseStatus,
@@ -221,12 +222,136 @@ def tally(source: Source, unit_ids: Iterable[int], period: Period) -> Tallies:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How a unit's responses relate to the dossiers it handled in a period."""
+
+    #: Responses held back by the integrity checks (not in the index until released).
+    quarantined: int
+    #: Dossiers handled (returned, or received when not returned) by units with a list.
+    dossiers: int
+    #: Accepted responses whose dossier code is on the imported list.
+    verified: int
+    #: Percent: accepted responses ÷ dossiers handled; None without a dossier list.
+    rate: float | None
+    #: Percent: verified ÷ accepted responses; None without responses or a dossier list.
+    verified_share: float | None
+
+
+def coverage(
+    unit_ids: Iterable[int],
+    accepted: Mapping[int, int],
+    quarantined: Mapping[int, int],
+    verified: Mapping[int, int],
+    dossiers: Mapping[int, int],
+    listed: Iterable[int],
+) -> Coverage:
+    """Quarantined responses, response rate and verified share of a unit rolled up over
+    ``unit_ids`` (itself and the units below), from per-unit counts of one period.
+
+    A unit's responses enter the rate only if the unit handled dossiers on the imported
+    list in the period, and the verified share only if a list was ever imported for it
+    (``listed``): a ward whose list is missing would otherwise push a district's rate up
+    and its verified share down. Without such units the figure is None ("no data"),
+    never 0. The rate may exceed 100 % (responses about dossiers of another period).
+    """
+    units = set(unit_ids)
+    listed = set(listed) & units
+    with_dossiers = {u for u in units if dossiers.get(u, 0) > 0}
+    handled = sum(dossiers[u] for u in with_dossiers)
+    answered = sum(accepted.get(u, 0) for u in with_dossiers)
+    checkable = sum(accepted.get(u, 0) for u in listed)
+    confirmed = sum(verified.get(u, 0) for u in listed)
+    return Coverage(
+        quarantined=sum(quarantined.get(u, 0) for u in units),
+        dossiers=handled,
+        verified=confirmed,
+        rate=100 * answered / handled if handled else None,
+        verified_share=100 * confirmed / checkable if checkable else None,
+    )
+
+
+@dataclass
+class Intake:
+    """Per-unit counts of one period read from the responses and the dossier list, next to
+    the per-day counts of the ``Tallies``."""
+
+    quarantined: dict[int, int] = field(default_factory=dict)
+    verified: dict[int, int] = field(default_factory=dict)
+    dossiers: dict[int, int] = field(default_factory=dict)
+    #: Units for which a dossier list was ever imported.
+    listed: frozenset[int] = frozenset()
+
+    def coverage(self, tallies: Tallies, unit_ids: Iterable[int]) -> Coverage:
+        accepted = {u: sum(months.values()) for u, months in tallies.responses.items()}
+        return coverage(unit_ids, accepted, self.quarantined, self.verified, self.dossiers,
+                        self.listed)
+
+
+def _local_bounds(period: Period) -> tuple[datetime, datetime]:
+    return (datetime.combine(period.start, time.min, LOCAL_TZ),
+            datetime.combine(period.end, time.max, LOCAL_TZ))
+
+
+def intake(source: Source, unit_ids: Iterable[int], period: Period) -> Intake:
+    """At most five grouped queries for every unit of a report at once, whatever the
+    number of units. Quarantined responses are few and have their own partial index;
+    verified responses and dossiers are read only where a dossier list exists."""
+    units = sorted(set(unit_ids))
+    result = Intake()
+    if not units:
+        return result
+    start, end = _local_bounds(period)
+    in_report = (Response.questionnaire_version_id.in_(source.version_ids),
+                 Response.submitted_at.between(start, end))
+    result.quarantined = {unit_id: int(n) for unit_id, n in db.session.execute(
+        sa.select(Response.unit_id, sa.func.count())
+        # A literal, so that SQLite too uses the partial index "WHERE status = 'quarantined'".
+        .where(Response.status == sa.literal_column(f"'{ResponseStatus.QUARANTINED.value}'"),
+               Response.unit_id.in_(units), *in_report)
+        .group_by(Response.unit_id)
+    )}
+    result.listed = frozenset(db.session.scalars(
+        sa.select(Unit.id).where(
+            Unit.id.in_(units),
+            sa.exists().where(Dossier.unit_id == Unit.id),
+        )
+    ))
+    if not result.listed:
+        return result
+    listed = sorted(result.listed)
+    result.verified = {unit_id: int(n) for unit_id, n in db.session.execute(
+        sa.select(Response.unit_id, sa.func.count())
+        .where(Response.status == ResponseStatus.ACCEPTED.value,
+               Response.verified.is_(True),
+               Response.unit_id.in_(listed), *in_report)
+        .group_by(Response.unit_id)
+    )}
+    # Handled in the period: returned in it, or received in it and not yet returned. Two
+    # queries, not one with OR: the first reads only the (unit_id, returned_on) index, the
+    # second only the dossiers still in progress.
+    for handled in (
+        Dossier.returned_on.between(period.start, period.end),
+        sa.and_(Dossier.returned_on.is_(None),
+                Dossier.received_on.between(period.start, period.end)),
+    ):
+        for unit_id, n in db.session.execute(
+            sa.select(Dossier.unit_id, sa.func.count())
+            .where(Dossier.unit_id.in_(listed), handled)
+            .group_by(Dossier.unit_id)
+        ):
+            result.dossiers[unit_id] = result.dossiers.get(unit_id, 0) + int(n)
+    return result
+
+
+@dataclass(frozen=True)
 class UnitResult:
     unit: Unit
     responses: int
     score: scoring.IndexScore
     target: float
     state: str
+    #: Quarantined responses, dossiers, response rate, verified share (current period only).
+    coverage: Coverage | None = None
 
     @property
     def value(self) -> float | None:
@@ -286,10 +411,12 @@ def state_of(value: float | None, target: float) -> str:
     return MEETS if value >= target else BELOW
 
 
-def _result(index, source, unit, tallies, subtree, target, months=None) -> UnitResult:
+def _result(index, source, unit, tallies, subtree, target, months=None,
+            figures: Intake | None = None) -> UnitResult:
     counts, responses = tallies.counts(subtree, months)
     score = scoring.score(index.method, source.structure, counts, index.params or {})
-    return UnitResult(unit, responses, score, target, state_of(score.value, target))
+    return UnitResult(unit, responses, score, target, state_of(score.value, target),
+                      figures.coverage(tallies, subtree) if figures else None)
 
 
 def lowest_items(score: scoring.IndexScore, limit: int = LOWEST) -> tuple[scoring.ItemScore, ...]:
@@ -378,10 +505,11 @@ def unit_report(
     ]
     current = tally(source, subtree, period)
     before = tally(source, subtree, period.previous())
+    figures = intake(source, subtree, period)
     own_targets = targets_for(index, [unit.id, *(c.id for c in visible_children)])
     target = own_targets.get(unit.id, index.target)
 
-    result = _result(index, source, unit, current, subtree, target)
+    result = _result(index, source, unit, current, subtree, target, figures=figures)
     previous = _result(index, source, unit, before, subtree, target)
     trend = []
     for month in period.months():
@@ -392,7 +520,7 @@ def unit_report(
         sorted(
             (
                 _result(index, source, child, current, below[child.id],
-                        own_targets.get(child.id, index.target))
+                        own_targets.get(child.id, index.target), figures=figures)
                 for child in visible_children
             ),
             key=lambda r: (r.value is None, -(r.value or 0), r.unit.code),

@@ -1,0 +1,84 @@
+"""The dossier list from the one-stop system: the upload page of the offices' module."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, render_template, request, session
+from flask_babel import lazy_gettext as _l
+
+from satisfaction import dossiers, writelock
+from satisfaction.access import scope_for
+from satisfaction.paper import ImportRefused
+
+from . import bp, services
+from .forms import DossierImportForm
+from .views import IMPORT_MESSAGES
+
+UPLOAD_ENDPOINT = "admin.import_dossiers"
+#: What the multipart parser may buffer for the upload (see ``allow_dossier_upload``).
+FORM_MEMORY_BYTES = 1024 * 1024
+
+DOSSIER_MESSAGES = {
+    **IMPORT_MESSAGES,
+    "not_utf8": _l("The file is not UTF-8 text (it was probably saved as “CSV” or "
+                   "Windows-1258). In Excel choose “Save as” and then “CSV UTF-8 (Comma "
+                   "delimited)”. First problem on line"),
+    "no_rows": _l("The file has a header but no dossiers."),
+    "missing_columns": _l("Columns are missing (needed: code, unit, received_on)"),
+    "unknown_columns": _l("Unknown columns (allowed: code, unit, procedure_field, "
+                          "received_on, returned_on)"),
+    "imported_meanwhile": _l("Another import stored some of these dossiers at the same time. "
+                             "Please send the file again."),
+    "bad_code": _l("Not a dossier code"),
+    "duplicate_code": _l("The same dossier code is already on the line shown"),
+    "already_imported": _l("This dossier was imported before"),
+    "unknown_unit": _l("Unknown unit code, or a unit you may not import dossiers for"),
+    "bad_date": _l("The date must be written YYYY-MM-DD or DD/MM/YYYY"),
+    "returned_before_received": _l("The dossier is returned before it was received"),
+}
+
+
+@bp.url_value_preprocessor
+def allow_dossier_upload(endpoint: str | None, values: dict | None) -> None:
+    """Raise the body limit for the dossier upload only.
+
+    The app-wide ``MAX_CONTENT_LENGTH`` (64 KB) suits survey answers, not a month's dossier
+    list (about 3 MB for 50,000 dossiers). Only this endpoint accepts more, and only from a
+    signed-in user who may write, so nobody else can make the server read megabytes. It is
+    set here because URL value preprocessors run before the app's ``before_request``
+    functions, and CSRFProtect's reads the body there.
+    """
+    if endpoint != UPLOAD_ENDPOINT or request.method != "POST":
+        return
+    user = services.active_user(session.get("user_id"))
+    if user is not None and scope_for(user).can_write:
+        request.max_content_length = current_app.config.get(
+            "DOSSIER_MAX_CONTENT_LENGTH", dossiers.MAX_UPLOAD_BYTES)
+        # Werkzeug's multipart parser holds up to this much of the body at once, file parts
+        # included, in 64 KB reads: at the app's 64 KB it refuses any file above ~64 KB.
+        request.max_form_memory_size = FORM_MEMORY_BYTES
+
+
+@bp.route("/dossiers/import", methods=["GET", "POST"])
+def import_dossiers():
+    """The dossier list: a CSV, all-or-nothing unless the user asks to skip bad rows."""
+    if not g.scope.can_write:
+        abort(403)
+    form = DossierImportForm()
+    result, refused, status = None, None, 200
+    if form.validate_on_submit():
+        try:
+            result = dossiers.import_dossiers(
+                form.file.data.read(), g.scope, skip_bad=form.skip_bad.data,
+                user_id=g.user.id, before_write=writelock.acquire,
+            )
+        except ImportRefused as exc:
+            refused, status = exc, 422
+        else:
+            if result.errors and (not form.skip_bad.data or not result.stored):
+                status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/dossiers.html", form=form, result=result, refused=refused,
+        messages=DOSSIER_MESSAGES, max_rows=dossiers.MAX_ROWS,
+    ), status
