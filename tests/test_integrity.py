@@ -16,7 +16,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
-from satisfaction import counting, quarantine
+from satisfaction import counting, periods, quarantine, reports
 from satisfaction.access import Scope
 from satisfaction.app import create_app
 from satisfaction.config import load_config
@@ -245,9 +245,19 @@ def _review(client, response_id, decision, reason):
                        data={"csrf_token": token, "decision": decision, "reason": reason})
 
 
+def _ward_report(app):
+    """The SIPAS report of the ward for this month, as the report pages compute it."""
+    with app.app_context():
+        today = counting.local_day(utcnow())
+        report = reports.unit_report(SYSTEM, "sipas", "Q1-BN", periods.month(today.year,
+                                                                            today.month))
+        return report.result.responses, report.result.value, report.result.coverage.quarantined
+
+
 def test_a_released_response_counts_in_the_index_and_a_rejected_one_never(
         client, app, demo, quarantined_ids):
     assert _counted(app) == 0
+    assert _ward_report(app) == (0, None, 3)  # no data, and three answers held back
     _admin(client, app, demo)
     page = client.get("/admin/quarantine").get_data(as_text=True)
     assert "Trả lời nhanh hơn thời gian tối thiểu" in page  # the flag, in words
@@ -257,9 +267,12 @@ def test_a_released_response_counts_in_the_index_and_a_rejected_one_never(
     response = _review(client, first, "release", "Người cao tuổi, đã xác minh tại quầy.")
     assert response.status_code == 303
     assert _counted(app) == 1
+    responses, value, held = _ward_report(app)
+    assert (responses, held) == (1, 2) and value is not None  # it is in the index now
     assert _review(client, first, "reject", "Nhầm").status_code == 409  # decided already
     assert _review(client, second, "reject", "Trùng lặp").status_code == 303
     assert _counted(app) == 1
+    assert _ward_report(app)[::2] == (1, 1)  # rejected: neither counted nor held
 
     with app.app_context():
         statuses = dict(db.session.execute(sa.select(Response.id, Response.status)).all())
