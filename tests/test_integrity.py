@@ -464,3 +464,29 @@ def test_a_rejected_response_gives_its_dossier_code_back(client, app, ward_token
     data["submission"] = _aged_submission(app, html, 120)
     assert client.post(path, data=data).status_code == 303
     assert [s for s, _ in _statuses(app)] == ["rejected", "accepted"]
+
+
+def test_without_redis_the_counters_need_no_thread_and_forget_expired_clients(app):
+    """limits' memory storage scans every key from a thread 100 times a second; ours keeps
+    the same limits with an occasional inline sweep (satisfaction/ratestore.py)."""
+    import threading
+
+    from limits import parse
+    from limits.strategies import MovingWindowRateLimiter
+
+    from satisfaction.ratestore import LazyMemoryStorage
+
+    assert isinstance(app.extensions["rate_counters"].storage, LazyMemoryStorage)
+    storage = LazyMemoryStorage()
+    counters = MovingWindowRateLimiter(storage)
+    threads = threading.active_count()
+    one_second = parse("2 per 1 second")
+    assert [counters.hit(one_second, "client", "a") for _ in range(3)] == [True, True, False]
+    for i in range(500):
+        counters.hit(one_second, "client", str(i))
+    assert threading.active_count() == threads
+    time.sleep(1.1)
+    assert counters.hit(one_second, "client", "a")  # the window moved: exact, not swept
+    storage._next_sweep = 0  # the sweep is due
+    counters.hit(one_second, "client", "b")
+    assert set(storage.events) == {"LIMITER/client/a/2/1/second", "LIMITER/client/b/2/1/second"}
