@@ -33,8 +33,20 @@ class ReviewForm(FlaskForm):
     )
 
 
+#: The District Office and the index owners review. A unit's own staff do not: the list
+#: shows each answer with its counter and minute, and the public page promises that staff
+#: at the counter cannot see answers.
+REVIEW_ROLES = frozenset({"admin", "reviewer", "index_owner"})
+
+
+def may_review(scope) -> bool:
+    return scope.role in REVIEW_ROLES
+
+
 @bp.route("/quarantine", methods=["GET", "POST"])
 def quarantined():
+    if not may_review(g.scope):
+        abort(403)
     if request.method == "POST":
         if not g.scope.can_write:
             abort(403)
@@ -42,6 +54,8 @@ def quarantined():
         response_id = request.args.get("response", type=int)
         if response_id is None:
             abort(400)
+        if not 0 < response_id < 2**31:  # PostgreSQL's integer: larger ids cannot exist
+            abort(404)
         if not form.validate_on_submit():
             flash(_("Please give a reason for the decision."), "error")
             return _page(), 422

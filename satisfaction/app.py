@@ -93,6 +93,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Redis down: the ceiling is not applied rather than every answer failing with a 500.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
     db.init_app(app)
     _configure_sqlite(app)

@@ -34,8 +34,15 @@ def client_address() -> str:
     return request.remote_addr or ""
 
 
+def client_key() -> str:
+    """The rate limiter's key for a client: its keyed hash, so no address reaches Redis."""
+    from .privacy import client_hashes
+
+    return client_hashes(client_address())[0]
+
+
 #: The hard ceiling on requests (429); storage as configured in create_app.
-limiter = Limiter(key_func=client_address, key_prefix="satisfaction")
+limiter = Limiter(key_func=client_key, key_prefix="satisfaction")
 
 
 def init_rate_counters(app: Flask) -> None:

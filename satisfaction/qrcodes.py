@@ -138,11 +138,21 @@ def rotate_code(
     )
     db.session.add(successor)
     db.session.flush()
-    token.replaced_by_id = successor.id
     end = now + grace
     # A code already due to end earlier keeps its earlier end.
-    token.expires_at = end if token.expires_at is None else min(token.expires_at, end)
-    db.session.flush()
+    expires_at = end if token.expires_at is None else min(token.expires_at, end)
+    # Conditional, so two admins rotating at once (on two app servers) cannot both win and
+    # leave two live codes: the loser's successor is rolled back with its request.
+    claimed = db.session.execute(
+        sa.update(QrToken)
+        .where(QrToken.id == token.id, QrToken.replaced_by_id.is_(None),
+               QrToken.revoked_at.is_(None))
+        .values(replaced_by_id=successor.id, expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise QrCodeError("replaced", "this code was already replaced; rotate the new one")
+    db.session.refresh(token)
     _audit(
         "qr.rotate", _subject(token), user_id,
         replaced_by=successor.id, grace_days=grace / timedelta(days=1),

@@ -57,10 +57,16 @@ def _read_device_cookie() -> dict[str, float]:
 
 
 def _hit(limit_text: str, *identifiers: str) -> bool:
-    """Count one answer against a limit; False once the limit is exceeded."""
+    """Count one answer against a limit; False once the limit is exceeded. When the
+    counters' storage (Redis) is down the answer is not held against anyone: the burst
+    checks, read from the database, still apply."""
     if not limit_text:
         return True
-    return rate_counters().hit(parse(limit_text), "survey", *identifiers)
+    try:
+        return rate_counters().hit(parse(limit_text), "survey", *identifiers)
+    except Exception:  # the storage's own errors (redis.ConnectionError, timeouts, ...)
+        current_app.logger.warning("rate-limit storage unavailable", exc_info=True)
+        return True
 
 
 @cache

@@ -248,11 +248,15 @@ class Integrity:
         return (ResponseStatus.QUARANTINED if self.flags else ResponseStatus.ACCEPTED).value
 
 
-def dossier_claimed(questionnaire_id: int, dossier_hash: str) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        DossierClaim.questionnaire_id == questionnaire_id,
-        DossierClaim.dossier_hash == dossier_hash,
-    )))
+def dossier_claimant(questionnaire_id: int, dossier_hash: str) -> str | None:
+    """The submission key of the response that gave this dossier code, if any: the same
+    key means this POST is a retry of that very response."""
+    return db.session.scalar(
+        sa.select(Response.submission_key)
+        .join(DossierClaim, DossierClaim.response_id == Response.id)
+        .where(DossierClaim.questionnaire_id == questionnaire_id,
+               DossierClaim.dossier_hash == dossier_hash)
+    )
 
 
 def dossier_known(unit_id: int, dossier_hash: str) -> bool:

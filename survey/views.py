@@ -94,7 +94,11 @@ def _answer(token: str, channel: Channel):
     submission_key, elapsed = issued
     dossier_hash = privacy.dossier_hash(submission.dossier) if submission.dossier else None
     if dossier_hash and not submission.errors:
-        if services.dossier_claimed(target.questionnaire_id, dossier_hash):
+        claimant = services.dossier_claimant(target.questionnaire_id, dossier_hash)
+        if claimant == submission_key:
+            # A retry of a response already stored (a flaky network): thank, store nothing.
+            return redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
+        if claimant is not None:
             submission.errors["dossier"] = _dossier_used_message()
         elif target.dossier_mode == DossierMode.VERIFIED.value and not services.dossier_known(
             target.unit_id, dossier_hash
@@ -141,10 +145,13 @@ def _answer(token: str, channel: Channel):
         db.session.rollback()
         submission.errors["dossier"] = _dossier_used_message()
         return _render(submission, definition, target, locale, fields, generate_csrf()), 422
-    endpoint = ".kiosk_thanks" if channel is Channel.KIOSK else ".thanks"
-    response = redirect(url_for(endpoint, token=token), code=303)
+    response = redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
     checks.remember_device(response, client)
     return response
+
+
+def _thanks_endpoint(channel: Channel) -> str:
+    return ".kiosk_thanks" if channel is Channel.KIOSK else ".thanks"
 
 
 def _dossier_used_message() -> str:

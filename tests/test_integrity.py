@@ -290,17 +290,30 @@ def test_a_released_response_counts_in_the_index_and_a_rejected_one_never(
         assert released.reviewed_by_id == audit[0].user_id and released.reviewed_at
 
 
-def test_reviewers_see_and_decide_only_for_their_own_units(client, app, demo, quarantined_ids):
+def test_a_units_own_staff_cannot_see_or_decide_quarantined_answers(client, app, demo,
+                                                                    quarantined_ids):
+    """The list shows answers with their counter and minute: the ward's own managers would
+    recognise the citizen they just served, which the survey page promises cannot happen."""
     with app.app_context():
-        other_ward = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-DK"))
-        db.session.add(User(email="dakao@example.vn", password_hash=generate_password_hash(
-            "mật-khẩu-thử-nghiệm-dài"), role="unit_manager", unit_id=other_ward.id))
+        ward = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-BN"))
+        db.session.add(User(email="bennghe@example.vn", password_hash=generate_password_hash(
+            "mật-khẩu-thử-nghiệm-dài"), role="unit_manager", unit_id=ward.id))
         db.session.commit()
-    assert sign_in(client, "dakao@example.vn", "mật-khẩu-thử-nghiệm-dài").status_code == 303
-    assert f"#{quarantined_ids[0]}" not in client.get("/admin/quarantine").get_data(
-        as_text=True)
-    assert _review(client, quarantined_ids[0], "release", "thử").status_code == 404
+    assert sign_in(client, "bennghe@example.vn", "mật-khẩu-thử-nghiệm-dài").status_code == 303
+    assert client.get("/admin/quarantine").status_code == 403
+    assert "/admin/quarantine" not in client.get("/admin/alerts/").get_data(as_text=True)
+    token = read_form(client.get("/admin/alerts/").get_data(as_text=True)).hidden.get(
+        "csrf_token", "")
+    response = client.post(f"/admin/quarantine?response={quarantined_ids[0]}",
+                           data={"csrf_token": token, "decision": "release", "reason": "x"})
+    assert response.status_code == 403
     assert _counted(app) == 0
+
+
+def test_an_impossible_response_id_is_a_404(client, app, demo, quarantined_ids):
+    _admin(client, app, demo)
+    assert _review(client, 99_999_999_999, "release", "thử").status_code == 404
+    assert _review(client, 999_999, "release", "thử").status_code == 404
 
 
 def test_the_cli_reviews_and_forgets_old_client_hashes(runner, app, quarantined_ids):
@@ -490,3 +503,50 @@ def test_without_redis_the_counters_need_no_thread_and_forget_expired_clients(ap
     storage._next_sweep = 0  # the sweep is due
     counters.hit(one_second, "client", "b")
     assert set(storage.events) == {"LIMITER/client/a/2/1/second", "LIMITER/client/b/2/1/second"}
+
+
+def test_with_redis_down_answers_are_still_stored(app, ward_token, clean_db, database_url):
+    """A rate-limit storage that cannot be reached must not turn answers into 500s."""
+    server = create_app({
+        "APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": "redis://127.0.0.1:6390/0",  # nothing listens there
+        **RELAXED_INTEGRITY, "SURVEY_CLIENT_LIMIT": "3 per 10 minutes",
+        "SURVEY_CODE_LIMIT": "60 per 10 minutes",
+    })
+    try:
+        assert _answer(server.test_client(), f"/s/{ward_token}", **_varied()).status_code == 303
+    finally:
+        with server.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)
+    assert _statuses(app) == [("accepted", None)]
+
+
+def test_a_retried_post_with_a_dossier_code_thanks_and_stores_once(client, app, ward_token):
+    path = f"/s/{ward_token}"
+    html = client.get(path).get_data(as_text=True)
+    data = filled_survey(html, "4", dossier="H29-221103-0055", **_varied())
+    assert client.post(path, data=data).status_code == 303
+    retry = client.post(path, data=data)  # the same form again: a flaky network
+    assert retry.status_code == 303 and retry.headers["Location"] == f"{path}/thanks"
+    with app.app_context():
+        assert count(Response) == 1 and count(DossierClaim) == 1
+
+
+def test_two_rotations_of_one_code_at_once_leave_one_successor(app, ward_token, clean_db):
+    from satisfaction.qrcodes import QrCodeError, rotate_code
+
+    with app.app_context():
+        token = db.session.scalar(sa.select(QrToken).where(QrToken.token == ward_token))
+        winner = QrToken(token="t-winner", counter_id=token.counter_id,
+                         questionnaire_id=token.questionnaire_id)
+        db.session.add(winner)
+        db.session.flush()
+        # Another app server rotated it a moment ago; this session's copy does not know.
+        db.session.execute(sa.update(QrToken).where(QrToken.id == token.id)
+                           .values(replaced_by_id=winner.id)
+                           .execution_options(synchronize_session=False))
+        assert token.replaced_by_id is None
+        with pytest.raises(QrCodeError):
+            rotate_code(token, timedelta(days=7))
+        db.session.rollback()
