@@ -16,7 +16,14 @@ from sqlalchemy.orm import selectinload
 from . import counting
 from .access import Scope
 from .extensions import db
-from .models import AuditEntry, DossierClaim, Response, ResponseStatus
+from .models import (
+    AuditEntry,
+    DossierClaim,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+)
 from .questionnaires import parse_definition
 from .types import utcnow
 
@@ -32,12 +39,24 @@ class Decision:
     REJECT = "reject"
 
 
+def _visible(scope: Scope):
+    """Responses of the units and indices the user may see."""
+    condition = scope.unit_filter(Response.unit_id)
+    if scope.index_codes is not None:
+        of_visible_indices = (
+            sa.select(QuestionnaireVersion.id)
+            .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+            .where(Questionnaire.index_code.in_(sorted(scope.index_codes)))
+        )
+        condition = sa.and_(condition, Response.questionnaire_version_id.in_(of_visible_indices))
+    return condition
+
+
 def quarantined(scope: Scope, unit_id: int | None = None, limit: int = 200) -> list[Response]:
     """Responses waiting for review that the user may see, oldest first."""
     query = (
         sa.select(Response)
-        .where(Response.status == ResponseStatus.QUARANTINED.value,
-               scope.unit_filter(Response.unit_id))
+        .where(Response.status == ResponseStatus.QUARANTINED.value, _visible(scope))
         .options(selectinload(Response.answers), selectinload(Response.unit),
                  selectinload(Response.counter))
         .order_by(Response.submitted_at, Response.id)
@@ -51,8 +70,7 @@ def quarantined(scope: Scope, unit_id: int | None = None, limit: int = 200) -> l
 def quarantined_count(scope: Scope) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Response).where(
-            Response.status == ResponseStatus.QUARANTINED.value,
-            scope.unit_filter(Response.unit_id),
+            Response.status == ResponseStatus.QUARANTINED.value, _visible(scope),
         )
     )
 
@@ -77,8 +95,9 @@ def review(response_id: int, decision: str, reason: str, *, scope: Scope,
         raise ReviewError("reason_required")
     if len(reason) > REASON_MAX_LENGTH:
         raise ReviewError("reason_too_long")
-    response = db.session.get(Response, response_id)
-    if response is None or not scope.sees_unit(response.unit_id):
+    response = db.session.scalar(
+        sa.select(Response).where(Response.id == response_id, _visible(scope)))
+    if response is None:
         raise LookupError(response_id)
     new_status = (
         ResponseStatus.ACCEPTED if decision == Decision.RELEASE else ResponseStatus.REJECTED

@@ -550,3 +550,22 @@ def test_two_rotations_of_one_code_at_once_leave_one_successor(app, ward_token, 
         with pytest.raises(QrCodeError):
             rotate_code(token, timedelta(days=7))
         db.session.rollback()
+
+
+def test_an_index_owner_reviews_only_the_answers_of_its_own_indices(client, app, demo,
+                                                                     quarantined_ids):
+    from satisfaction.models import IndexDefinition
+
+    with app.app_context():
+        other = db.session.scalar(sa.select(IndexDefinition).where(
+            IndexDefinition.code != "sipas", IndexDefinition.owner_unit_id.is_not(None),
+            IndexDefinition.owner_unit_id != db.session.scalar(sa.select(
+                IndexDefinition.owner_unit_id).where(IndexDefinition.code == "sipas"))))
+        db.session.add(User(email="owner@example.vn", password_hash=generate_password_hash(
+            "mật-khẩu-thử-nghiệm-dài"), role="index_owner", unit_id=other.owner_unit_id))
+        db.session.commit()
+    assert sign_in(client, "owner@example.vn", "mật-khẩu-thử-nghiệm-dài").status_code == 303
+    page = client.get("/admin/quarantine").get_data(as_text=True)
+    assert f"#{quarantined_ids[0]}" not in page  # SIPAS answers: not this office's index
+    assert _review(client, quarantined_ids[0], "release", "thử").status_code == 404
+    assert _counted(app) == 0
