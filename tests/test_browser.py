@@ -130,11 +130,11 @@ def test_a_kiosk_left_idle_goes_back_to_an_empty_form(server, app, tmp_path):
         page.goto(server["base"] + "/k/kiosk-e2e-token")
         page.locator("#q-A1 label.choice", has_text=re.compile("^Hài lòng$")).click()
         assert page.is_checked("#A1-3")
-        page.wait_for_timeout(1200)
+        page.wait_for_timeout(1000)
         page.locator("#q-A2 label.choice", has_text=re.compile("^Hài lòng$")).click()
-        page.wait_for_timeout(1200)  # activity restarted the clock: still there
+        page.wait_for_timeout(1000)  # activity restarted the clock: still there
         assert page.is_checked("#A1-3")
-        page.wait_for_timeout(2500)  # idle: back to an empty form
+        page.wait_for_timeout(4000)  # idle: back to an empty form
         page.wait_for_load_state()
         assert not page.is_checked("#A1-3") and not page.is_checked("#A2-3")
         browser.close()
