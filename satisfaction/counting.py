@@ -21,8 +21,11 @@ from .models import (
     Answer,
     DailyCount,
     DailyResponseCount,
+    Dossier,
+    DossierDayCount,
     MonthlyCount,
     MonthlyResponseCount,
+    VerifiedDayCount,
     QuestionnaireVersion,
     Response,
     ResponseStatus,
@@ -124,6 +127,26 @@ def _upsert(table: sa.Table, rows: list[dict]) -> None:
         connection.execute(_upsert_statement(table, len(chunk)), params)
 
 
+def add_to(table: sa.Table, counts: Mapping[tuple, int]) -> None:
+    """Add to a count table, ``counts`` keyed by its primary key in column order."""
+    keys = [column.name for column in table.primary_key.columns]
+    _upsert(table, [dict(zip(keys, key, strict=True), count=n)
+                    for key, n in counts.items() if n])
+
+
+def add_verified(day: date, unit_id: int, version_id: int, n: int = 1) -> None:
+    """Count accepted responses whose dossier code is on the imported list."""
+    add_to(VerifiedDayCount.__table__, {(day, unit_id, version_id): n})
+
+
+def dossier_day_key(unit_id: int, received_on: date, returned_on: date | None) -> tuple:
+    """The ``dossier_day_count`` key of a dossier: by its return day, or its receipt day
+    while it is open."""
+    if returned_on is None:
+        return (unit_id, received_on, "open")
+    return (unit_id, returned_on, "returned")
+
+
 def add_response(
     *,
     day: date,
@@ -216,4 +239,26 @@ def rebuild(batch: int = 50_000) -> int:
         answers[key] = answers.get(key, 0) + 1
     flush_scores()
     add_counts(responses, answers)
+    _rebuild_dossier_counts()
     return sum(responses.values())
+
+
+def _rebuild_dossier_counts() -> None:
+    """The per-day counts of verified answers and of dossiers, from the rows."""
+    for table in (VerifiedDayCount, DossierDayCount):
+        db.session.execute(sa.delete(table))
+    verified: dict[tuple, int] = {}
+    for submitted_at, unit_id, version_id in db.session.execute(
+        sa.select(Response.submitted_at, Response.unit_id, Response.questionnaire_version_id)
+        .where(Response.status == ResponseStatus.ACCEPTED.value, Response.verified.is_(True))
+    ):
+        key = (local_day(submitted_at), unit_id, version_id)
+        verified[key] = verified.get(key, 0) + 1
+    add_to(VerifiedDayCount.__table__, verified)
+    dossiers: dict[tuple, int] = {}
+    for row in db.session.execute(
+        sa.select(Dossier.unit_id, Dossier.received_on, Dossier.returned_on)
+    ):
+        key = dossier_day_key(*row)
+        dossiers[key] = dossiers.get(key, 0) + 1
+    add_to(DossierDayCount.__table__, dossiers)

@@ -25,7 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from . import counting
 from .access import Scope
 from .extensions import db
-from .models import AuditEntry, Dossier, ProcedureField, Response, Unit
+from .models import (
+    AuditEntry,
+    Dossier,
+    DossierDayCount,
+    ProcedureField,
+    Response,
+    ResponseStatus,
+    Unit,
+    VerifiedDayCount,
+)
 from .paper import ImportRefused, ImportResult, RowError
 from .privacy import dossier_hash
 from .types import utcnow
@@ -257,6 +266,11 @@ def import_dossiers(
         db.session.rollback()
         raise ImportRefused("imported_meanwhile") from exc
     result.stored = len(good)
+    handled: dict[tuple, int] = {}
+    for row in good:
+        key = counting.dossier_day_key(row.unit_id, row.received_on, row.returned_on)
+        handled[key] = handled.get(key, 0) + 1
+    counting.add_to(DossierDayCount.__table__, handled)
     result.verified = _verify_responses(good)
     db.session.add(AuditEntry(
         user_id=user_id, action="dossiers.import", subject="",
@@ -275,13 +289,22 @@ def _verify_responses(rows: list[_Row]) -> int:
     for row in rows:
         by_unit.setdefault(row.unit_id, []).append(row.code_hash)
     verified = 0
+    counted: dict[tuple, int] = {}
     for unit_id, hashes in by_unit.items():
         for chunk in _chunks(hashes, CHUNK):
-            verified += db.session.execute(
+            for submitted_at, version_id, status in db.session.execute(
                 sa.update(Response)
                 .where(Response.dossier_hash.in_(chunk), Response.unit_id == unit_id,
                        Response.verified.is_(False))
                 .values(verified=True)
+                .returning(Response.submitted_at, Response.questionnaire_version_id,
+                           Response.status)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ):
+                verified += 1
+                # Quarantined answers are counted when (if) they are released.
+                if status == ResponseStatus.ACCEPTED.value:
+                    key = (counting.local_day(submitted_at), unit_id, version_id)
+                    counted[key] = counted.get(key, 0) + 1
+    counting.add_to(VerifiedDayCount.__table__, counted)
     return verified

@@ -480,6 +480,35 @@ class DailyResponseCount(db.Model):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class VerifiedDayCount(db.Model):
+    """Accepted responses whose dossier code is on the imported list, per local day: kept
+    at submission, at release from quarantine and at each dossier import, so the verified
+    share of a report costs units x days, not the number of responses."""
+
+    __tablename__ = "verified_day_count"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_version.id"), primary_key=True
+    )
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class DossierDayCount(db.Model):
+    """Dossiers on the imported list per unit and local day, kept by the import: state
+    "returned" counts by the day a dossier was returned, "open" by the day it was received
+    while it is not returned."""
+
+    __tablename__ = "dossier_day_count"
+    __table_args__ = (sa.CheckConstraint("state IN ('returned', 'open')", name="state_known"),)
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class MonthlyCount(db.Model):
     """The per-day counts summed by calendar month (``month`` is its first day).
 

@@ -114,8 +114,11 @@ def review(response_id: int, decision: str, reason: str, *, scope: Scope,
         raise ReviewError("already_reviewed")
     if decision == Decision.RELEASE:
         version = response.questionnaire_version
+        day = counting.local_day(response.submitted_at)
+        if response.verified:
+            counting.add_verified(day, response.unit_id, version.id)
         counting.add_response(
-            day=counting.local_day(response.submitted_at),
+            day=day,
             unit_id=response.unit_id,
             version_id=version.id,
             answers={answer.item_code: answer.value for answer in response.answers},

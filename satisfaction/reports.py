@@ -20,6 +20,7 @@ from .models import (
     DailyCount,
     DailyResponseCount,
     Dossier,
+    DossierDayCount,
     IndexDefinition,
     IndexTarget,
     MonthlyCount,
@@ -28,6 +29,7 @@ from .models import (
     Response,
     ResponseStatus,
     Unit,
+    VerifiedDayCount,
 )
 from .periods import Period
 from .questionnaires import Definition, parse_definition
@@ -293,9 +295,10 @@ def _local_bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def intake(source: Source, unit_ids: Iterable[int], period: Period) -> Intake:
-    """At most five grouped queries for every unit of a report at once, whatever the
+    """At most four grouped queries for every unit of a report at once, whatever the
     number of units. Quarantined responses are few and have their own partial index;
-    verified responses and dossiers are read only where a dossier list exists."""
+    verified responses and dossiers come from per-day counts, and only where a dossier
+    list exists."""
     units = sorted(set(unit_ids))
     result = Intake()
     if not units:
@@ -319,27 +322,21 @@ def intake(source: Source, unit_ids: Iterable[int], period: Period) -> Intake:
     if not result.listed:
         return result
     listed = sorted(result.listed)
+    # Both from per-day counts (units x days), not from the responses and dossiers.
     result.verified = {unit_id: int(n) for unit_id, n in db.session.execute(
-        sa.select(Response.unit_id, sa.func.count())
-        .where(Response.status == ResponseStatus.ACCEPTED.value,
-               Response.verified.is_(True),
-               Response.unit_id.in_(listed), *in_report)
-        .group_by(Response.unit_id)
+        sa.select(VerifiedDayCount.unit_id, sa.func.sum(VerifiedDayCount.count))
+        .where(VerifiedDayCount.unit_id.in_(listed),
+               VerifiedDayCount.questionnaire_version_id.in_(source.version_ids),
+               VerifiedDayCount.day.between(period.start, period.end))
+        .group_by(VerifiedDayCount.unit_id)
     )}
-    # Handled in the period: returned in it, or received in it and not yet returned. Two
-    # queries, not one with OR: the first reads only the (unit_id, returned_on) index, the
-    # second only the dossiers still in progress.
-    for handled in (
-        Dossier.returned_on.between(period.start, period.end),
-        sa.and_(Dossier.returned_on.is_(None),
-                Dossier.received_on.between(period.start, period.end)),
-    ):
-        for unit_id, n in db.session.execute(
-            sa.select(Dossier.unit_id, sa.func.count())
-            .where(Dossier.unit_id.in_(listed), handled)
-            .group_by(Dossier.unit_id)
-        ):
-            result.dossiers[unit_id] = result.dossiers.get(unit_id, 0) + int(n)
+    # Handled in the period: returned in it, or received in it and not yet returned.
+    result.dossiers = {unit_id: int(n) for unit_id, n in db.session.execute(
+        sa.select(DossierDayCount.unit_id, sa.func.sum(DossierDayCount.count))
+        .where(DossierDayCount.unit_id.in_(listed),
+               DossierDayCount.day.between(period.start, period.end))
+        .group_by(DossierDayCount.unit_id)
+    )}
     return result
 
 

@@ -290,6 +290,7 @@ def store_response(
     """
     submitted_at = utcnow()
     status = integrity.status
+    verified = bool(dossier_hash) and dossier_known(target.unit_id, dossier_hash)
     writelock.acquire()
     connection = db.session.connection()
     try:
@@ -315,7 +316,7 @@ def store_response(
                 "client_hash": integrity.client_hash,
                 "network_hash": integrity.network_hash,
                 "dossier_hash": dossier_hash,
-                "verified": bool(dossier_hash) and dossier_known(target.unit_id, dossier_hash),
+                "verified": verified,
             },
         ).scalar_one()
     except IntegrityError:
@@ -345,11 +346,14 @@ def store_response(
             ],
         )
     if status == ResponseStatus.ACCEPTED.value:
+        day = counting.local_day(submitted_at)
         counting.add_response(
-            day=counting.local_day(submitted_at),
+            day=day,
             unit_id=target.unit_id,
             version_id=target.version_id,
             answers=answers,
             definition=definition_for(target.version_id, target.version_checksum),
         )
+        if verified:
+            counting.add_verified(day, target.unit_id, target.version_id)
     return True

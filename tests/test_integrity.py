@@ -571,3 +571,45 @@ def test_an_index_owner_reviews_only_the_answers_of_its_own_indices(client, app,
     assert f"#{quarantined_ids[0]}" not in page  # SIPAS answers: not this office's index
     assert _review(client, quarantined_ids[0], "release", "thử").status_code == 404
     assert _counted(app) == 0
+
+
+def test_verified_counts_follow_submission_release_and_import(client, app, ward_token, demo,
+                                                              strict):
+    """The per-day counts the report reads equal a recount from the rows, whichever way an
+    answer became verified and accepted."""
+    from satisfaction.dossiers import import_dossiers
+    from satisfaction.models import DossierDayCount, VerifiedDayCount
+
+    strict.update(SURVEY_MIN_SECONDS=0, SURVEY_DEVICE_REPEAT_HOURS=0)
+    path = f"/s/{ward_token}"
+    with app.app_context():
+        import_dossiers(b"code,unit,received_on\nH29-000001,Q1-BN,2026-11-02\n", SYSTEM,
+                        skip_bad=False, user_id=None)
+        db.session.commit()
+    _answer(client, path, dossier="H29-000001", **_varied())  # verified at submission
+    strict.update(SURVEY_MIN_SECONDS=15)
+    _answer(client, path, dossier="H29-000002", **_varied())  # quarantined (too fast)
+    strict.update(SURVEY_MIN_SECONDS=0)
+    _answer(client, path, dossier="H29-000003", **_varied())  # verified later, by import
+    with app.app_context():
+        quarantined = db.session.scalar(sa.select(Response.id).where(
+            Response.status == "quarantined"))
+        csv = ("code,unit,received_on,returned_on\n"
+               "H29-000002,Q1-BN,2026-11-03,2026-11-20\nH29-000003,Q1-BN,2026-11-04,\n")
+        result = import_dossiers(csv.encode(), SYSTEM, skip_bad=False, user_id=None)
+        assert (result.stored, result.verified) == (2, 2)
+        quarantine.review(quarantined, "release", "Đã kiểm tra", scope=SYSTEM, user_id=None)
+        db.session.commit()
+
+        def snapshot():
+            return {table.__name__: sorted(
+                tuple(row) for row in db.session.execute(sa.select(*table.__table__.c)))
+                for table in (VerifiedDayCount, DossierDayCount)}
+
+        kept = snapshot()
+        assert sum(row[-1] for row in kept["VerifiedDayCount"]) == 3
+        assert sorted((d.isoformat(), s, n) for _, d, s, n in kept["DossierDayCount"]) == [
+            ("2026-11-02", "open", 1), ("2026-11-04", "open", 1), ("2026-11-20", "returned", 1)]
+        counting.rebuild()
+        assert snapshot() == kept
+        db.session.rollback()

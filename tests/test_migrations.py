@@ -36,8 +36,21 @@ def test_upgrading_a_sqlite_database_with_answers_keeps_every_row(tmp_path):
         with db.engine.begin() as conn:
             for row in rows:
                 conn.exec_driver_sql(row)
+        flask_migrate.upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE response SET verified = 1")
+            conn.exec_driver_sql(
+                "INSERT INTO dossier (code_hash, unit_id, received_on, returned_on, imported_at) "
+                "VALUES ('h1', 1, '2026-01-01', '2026-01-05', '2026-01-06 00:00:00'), "
+                "('h2', 1, '2026-01-02', NULL, '2026-01-06 00:00:00')")
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
+            # 0007 counts what 0006 stored (the answer was sent at 07:00 in Ho Chi Minh City).
+            assert conn.execute(sa.text("SELECT day, unit_id, count FROM verified_day_count")
+                                ).all() == [("2026-01-02", 1, 1)]
+            assert sorted(conn.execute(sa.text(
+                "SELECT day, state, count FROM dossier_day_count")).all()) == [
+                ("2026-01-02", "open", 1), ("2026-01-05", "returned", 1)]
             count = lambda table: conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: E731
             assert [count(t) for t in ("unit", "counter", "qr_token", "response", "answer")] == [
                 1, 1, 1, 1, 2]
