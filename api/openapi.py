@@ -56,6 +56,12 @@ def document() -> dict[str, Any]:
                     "value": number_or_null,
                     "target": {"type": "number"},
                     "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
+                    "coverage": {"type": ["object", "null"], "properties": {
+                        "quarantined": {"type": "integer"},
+                        "dossiers_handled": {"type": "integer"},
+                        "verified": {"type": "integer"},
+                        "response_rate": number_or_null,
+                        "verified_share": number_or_null}},
                     "elements": {"type": "array", "items": element},
                     "units": {"type": "array", "items": {"type": "object"}}}},
             },

@@ -55,6 +55,17 @@ def _number(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _coverage(result) -> dict | None:
+    """Quarantined answers, dossiers handled, response rate and verified share (percent);
+    rate and share are null ("no data") without a dossier list."""
+    figures = result.coverage
+    if figures is None:
+        return None
+    return {"quarantined": figures.quarantined, "dossiers_handled": figures.dossiers,
+            "verified": figures.verified, "response_rate": _number(figures.rate),
+            "verified_share": _number(figures.verified_share)}
+
+
 @bp.get("/indices")
 def indices():
     return jsonify(indices=[
@@ -148,6 +159,7 @@ def indicators():
                "unit": report.index.scale_unit},
         target=report.result.target,
         state=report.result.state,
+        coverage=_coverage(report.result),
         previous={"value": _number(report.previous.value),
                   "responses": report.previous.responses},
         elements=[
@@ -168,7 +180,7 @@ def indicators():
         ],
         units=[
             {"code": r.unit.code, "responses": r.responses, "value": _number(r.value),
-             "target": r.target, "state": r.state}
+             "target": r.target, "state": r.state, "coverage": _coverage(r)}
             for r in report.children
         ],
     )

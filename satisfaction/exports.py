@@ -35,8 +35,8 @@ def _round(value: float | None) -> float | None:
 
 #: Quarantined responses, dossiers handled, response rate and verified share; an empty
 #: cell (never 0) where there is no dossier list.
-COVERAGE_HEADER = ("Số phiếu tạm giữ", "Số hồ sơ đã giải quyết", "Tỷ lệ phản hồi (%)",
-                   "Tỷ lệ phiếu đã xác thực (%)")
+COVERAGE_HEADER = ("Số phiếu bị cách ly", "Số hồ sơ đã giải quyết", "Tỷ lệ phản hồi (%)",
+                   "Tỷ lệ phiếu đã xác minh (%)")
 
 
 def _coverage(result) -> tuple:

@@ -530,14 +530,14 @@ def test_report_page_and_exports_show_rate_and_verified_share(client, app, march
     book = load_workbook(io.BytesIO(
         client.get("/admin/reports/sipas/Q1.xlsx?period=2026-03").data))
     summary = {r[0]: r[1] for r in book["Tổng hợp"].iter_rows(values_only=True)}
-    assert summary["Số phiếu tạm giữ"] == 1 and summary["Số hồ sơ đã giải quyết"] == 21
+    assert summary["Số phiếu bị cách ly"] == 1 and summary["Số hồ sơ đã giải quyết"] == 21
     assert summary["Tỷ lệ phản hồi (%)"] == pytest.approx(28.57)
-    assert summary["Tỷ lệ phiếu đã xác thực (%)"] == pytest.approx(66.67)
+    assert summary["Tỷ lệ phiếu đã xác minh (%)"] == pytest.approx(66.67)
     sheet = list(book["Đơn vị"].iter_rows(values_only=True))
     units = {r[0]: dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]}
-    assert units["Q1-BN"]["Số phiếu"] == 4 and units["Q1-BN"]["Số phiếu tạm giữ"] == 1
+    assert units["Q1-BN"]["Số phiếu"] == 4 and units["Q1-BN"]["Số phiếu bị cách ly"] == 1
     assert units["Q1-BN"]["Tỷ lệ phản hồi (%)"] == pytest.approx(25.0)
-    assert units["Q1-TD"]["Tỷ lệ phiếu đã xác thực (%)"] == pytest.approx(50.0)
+    assert units["Q1-TD"]["Tỷ lệ phiếu đã xác minh (%)"] == pytest.approx(50.0)
     assert units["Q1-CK"]["Tỷ lệ phản hồi (%)"] is None
     assert units["Q1-CK"]["Số hồ sơ đã giải quyết"] is None
 
@@ -546,7 +546,7 @@ def test_report_page_and_exports_show_rate_and_verified_share(client, app, march
     header = table[0]
     by_code = {r[1]: dict(zip(header, r, strict=False)) for r in table[1:] if r[0] == "Đơn vị"}
     assert float(by_code["Q1-BN"]["Tỷ lệ phản hồi (%)"]) == pytest.approx(25.0)
-    assert float(by_code["Q1-TD"]["Tỷ lệ phiếu đã xác thực (%)"]) == pytest.approx(50.0)
+    assert float(by_code["Q1-TD"]["Tỷ lệ phiếu đã xác minh (%)"]) == pytest.approx(50.0)
     assert by_code["Q1-CK"]["Tỷ lệ phản hồi (%)"] == ""
     overall = dict(zip(header, table[1], strict=True))
     assert float(overall["Tỷ lệ phản hồi (%)"]) == pytest.approx(28.57)
@@ -568,3 +568,23 @@ def test_procedure_fields_exist_for_the_fixture(app, demo):
     with app.app_context():
         codes = set(db.session.scalars(sa.select(ProcedureField.code)))
     assert {"ho-tich", "chung-thuc", "dat-dai"} <= codes
+
+
+def test_the_api_gives_the_coverage_figures(client, app, march):
+    from satisfaction.models import ApiToken
+
+    make_user(app, "api@q1.example.vn", Role.REVIEWER)
+    with app.app_context():
+        from api.services import issue_token
+
+        user = db.session.scalar(sa.select(User).where(User.email == "api@q1.example.vn"))
+        token = issue_token(user)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["coverage"]["quarantined"] == 1 and body["coverage"]["dossiers_handled"] == 21
+    assert body["coverage"]["response_rate"] == pytest.approx(600 / 21, abs=1e-4)
+    units = {u["code"]: u["coverage"] for u in body["units"]}
+    assert units["Q1-BN"]["verified_share"] == pytest.approx(75.0)
+    assert units["Q1-CK"]["response_rate"] is None  # no dossier list: no data, not 0
