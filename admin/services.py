@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,6 +20,7 @@ from satisfaction.models import (
     Unit,
     User,
 )
+from satisfaction.privacy import keyed_hash
 from satisfaction.types import utcnow
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
@@ -47,8 +45,7 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 def _keyed(value: str | None) -> str:
-    key = current_app.secret_key.encode()
-    return hmac.new(key, (value or "").strip().lower().encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("login", (value or "").strip().lower())
 
 
 def is_throttled(email: str, client: str | None) -> bool:

@@ -180,17 +180,13 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
                f"({report.result.responses} responses) -> {out}")
 
 
-@responses_cli.command("import")
-@click.option("--questionnaire", required=True)
-@click.option("--skip-bad", is_flag=True, help="Store the good rows even if some are bad.")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
-    """Enter a CSV batch of paper forms (channel "paper")."""
-    from .paper import ImportRefused, import_paper_forms
+def run_import(file: Path, skip_bad: bool, read_import):
+    """The shared end of a CSV import: the file refused as a whole, per-row problems on
+    stderr, all-or-nothing unless ``skip_bad``; commits and returns the result."""
+    from .paper import ImportRefused
 
     try:
-        result = import_paper_forms(questionnaire, file.read_bytes(), SYSTEM_SCOPE,
-                                    skip_bad=skip_bad)
+        result = read_import(file.read_bytes())
     except ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(f"{file.name}: {exc}; nothing was stored") from exc
@@ -203,6 +199,19 @@ def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
             "(fix them, or use --skip-bad)"
         )
     db.session.commit()
+    return result
+
+
+@responses_cli.command("import")
+@click.option("--questionnaire", required=True)
+@click.option("--skip-bad", is_flag=True, help="Store the good rows even if some are bad.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
+    """Enter a CSV batch of paper forms (channel "paper")."""
+    from .paper import import_paper_forms
+
+    result = run_import(file, skip_bad, lambda data: import_paper_forms(
+        questionnaire, data, SYSTEM_SCOPE, skip_bad=skip_bad))
     click.echo(f"{result.stored} of {result.rows} forms stored.")
 
 

@@ -243,13 +243,19 @@ def is_printable(token: QrToken, now: datetime | None = None) -> bool:
     return token.channel == Channel.QR.value and code_state(token, now) == "current"
 
 
+def normalise_short_code(typed: str | None) -> str | None:
+    """A short code as stored, from what a person types (any case, dashes, spaces)."""
+    code = (typed or "").upper().replace("-", "").replace(" ", "")
+    return code if code.isalnum() and len(code) <= 16 else None
+
+
 def find_code(text: str) -> QrToken | None:
     """A code by its token or its short code as typed (any case, with or without dash)."""
     text = (text or "").strip()
     if not text or len(text) > 64:
         return None
     token = db.session.scalar(sa.select(QrToken).where(QrToken.token == text))
-    if token is None:
-        short = text.upper().replace("-", "").replace(" ", "")
+    short = normalise_short_code(text)
+    if token is None and short:
         token = db.session.scalar(sa.select(QrToken).where(QrToken.short_code == short))
     return token

@@ -31,6 +31,7 @@ from satisfaction.models import (
     ResponseStatus,
     Unit,
 )
+from satisfaction.qrcodes import normalise_short_code
 from satisfaction.questionnaires import Definition, parse_definition
 from satisfaction.types import utcnow
 
@@ -140,11 +141,10 @@ def successor_of(token: str, now: datetime | None = None) -> str | None:
 def token_for_short_code(typed: str) -> str | None:
     """The survey token behind a short code as a person types it: any case, with or
     without the dash or spaces."""
-    code = typed.upper().replace("-", "").replace(" ", "")
-    if not code.isalnum() or len(code) > 16:
+    code = normalise_short_code(typed)
+    if code is None:
         return None
-    spellings = {code, f"{code[:4]}-{code[4:]}"}
-    return db.session.scalar(sa.select(QrToken.token).where(QrToken.short_code.in_(spellings)))
+    return db.session.scalar(sa.select(QrToken.token).where(QrToken.short_code == code))
 
 
 _definitions: dict[tuple[int, str], Definition] = {}
@@ -278,6 +278,7 @@ def store_response(
     channel: str,
     integrity: Integrity = Integrity(),
     dossier_hash: str | None = None,
+    dossier_verified: bool = False,
 ) -> bool:
     """Store a response and its answers, and count them if accepted; False when this
     submission was already stored. A quarantined response is stored but not counted until
@@ -286,11 +287,12 @@ def store_response(
     The unique submission key makes a retried POST (a flaky mobile network, a double tap)
     store nothing new, even when two copies race on different app servers. The dossier
     claim's primary key does the same for a dossier code given twice; the caller rolls
-    back on ``DossierAlreadyUsed``.
+    back on ``DossierAlreadyUsed``. ``dossier_verified``: the code is on the imported
+    dossier list of the target's unit (``dossier_known``).
     """
     submitted_at = utcnow()
     status = integrity.status
-    verified = bool(dossier_hash) and dossier_known(target.unit_id, dossier_hash)
+    verified = bool(dossier_hash) and dossier_verified
     writelock.acquire()
     connection = db.session.connection()
     try:

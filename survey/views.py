@@ -93,6 +93,7 @@ def _answer(token: str, channel: Channel):
         raise ForgedInput()
     submission_key, elapsed = issued
     dossier_hash = privacy.dossier_hash(submission.dossier) if submission.dossier else None
+    dossier_verified = False
     if dossier_hash and not submission.errors:
         claimant = services.dossier_claimant(target.questionnaire_id, dossier_hash)
         if claimant == submission_key:
@@ -100,13 +101,13 @@ def _answer(token: str, channel: Channel):
             return redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
         if claimant is not None:
             submission.errors["dossier"] = _dossier_used_message()
-        elif target.dossier_mode == DossierMode.VERIFIED.value and not services.dossier_known(
-            target.unit_id, dossier_hash
-        ):
-            submission.errors["dossier"] = _(
-                "This dossier code is not in the list of dossiers of this office. Please "
-                "check it against your receipt, or ask the staff."
-            )
+        else:
+            dossier_verified = services.dossier_known(target.unit_id, dossier_hash)
+            if not dossier_verified and target.dossier_mode == DossierMode.VERIFIED.value:
+                submission.errors["dossier"] = _(
+                    "This dossier code is not in the list of dossiers of this office. "
+                    "Please check it against your receipt, or ask the staff."
+                )
     if submission.errors:
         return _render(submission, definition, target, locale, fields, generate_csrf()), 422
 
@@ -139,6 +140,7 @@ def _answer(token: str, channel: Channel):
                 network_hash=client.network_hash,
             ),
             dossier_hash=dossier_hash,
+            dossier_verified=dossier_verified,
         )
     except services.DossierAlreadyUsed:
         # Another copy of this code won a race on another app server: nothing is kept.

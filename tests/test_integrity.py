@@ -400,7 +400,7 @@ def test_a_rotated_code_works_through_its_grace_period_then_points_to_the_new_on
 def test_a_short_code_typed_by_hand_leads_to_the_survey(client, app, ward_token):
     with app.app_context():
         db.session.execute(sa.update(QrToken).where(QrToken.token == ward_token)
-                           .values(short_code="K7MR-2QXD"))
+                           .values(short_code="K7MR2QXD"))  # stored without the dash
         db.session.commit()
     for typed in ("K7MR-2QXD", "k7mr2qxd", "K7MR 2QXD"):
         response = client.get(f"/m/{typed}")
