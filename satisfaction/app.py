@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -13,7 +15,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from . import writelock
 from .config import load_config
-from .extensions import babel, csrf, db, init_rate_counters, limiter, migrate
+from .extensions import babel, csrf, db, init_rate_counters, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,10 @@ def _check_request_body() -> None:
 def _configure_sqlite(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    # Driver-level SQL (the count upserts) passes dates as they are: store them as the same
+    # ISO text SQLAlchemy's Date type writes (Python 3.12 deprecates the implicit adapter).
+    # By exact type, so datetimes are not affected.
+    sqlite3.register_adapter(date, date.isoformat)
 
     def on_connect(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
@@ -91,10 +97,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "lazymemory://"
     )
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    # Redis down: the ceiling is not applied rather than every answer failing with a 500.
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
 
     db.init_app(app)
     _configure_sqlite(app)
@@ -104,7 +106,6 @@ def create_app(config: dict | None = None) -> Flask:
     # Before CSRFProtect, whose check parses the form: the raw body must be read first.
     app.before_request(_check_request_body)
     csrf.init_app(app)
-    limiter.init_app(app)
     init_rate_counters(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.do")

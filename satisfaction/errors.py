@@ -89,9 +89,13 @@ def register(app: Flask) -> None:
         own = isinstance(error, ForgedInput | InvalidCode) or (
             error.description != type(error).description
         )
-        return render_error(
+        body, code = render_error(
             error.code, error.description if own else None, getattr(error, "title", None)
         )
+        # Keep what the exception says in its headers (Retry-After on 429 and 503, Allow
+        # on 405), but not its content type: the page is ours.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

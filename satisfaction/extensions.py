@@ -2,7 +2,6 @@
 
 from flask import Flask, current_app, request
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -34,21 +33,10 @@ def client_address() -> str:
     return request.remote_addr or ""
 
 
-def client_key() -> str:
-    """The rate limiter's key for a client: its keyed hash, so no address reaches Redis."""
-    from .privacy import client_hashes
-
-    return client_hashes(client_address())[0]
-
-
-#: The hard ceiling on requests (429); storage as configured in create_app.
-limiter = Limiter(key_func=client_key, key_prefix="satisfaction")
-
-
 def init_rate_counters(app: Flask) -> None:
-    """The counters of the integrity checks' rate limits, one set per app (Flask-Limiter's
-    own storage belongs to its single global instance): Redis when several app servers
-    must share them, memory for a single server."""
+    """The counters of the survey's rate limits (the integrity checks and the flood
+    ceiling), one set per app: Redis when several app servers must share them, memory for
+    a single server. Keys are keyed hashes, so no client address reaches Redis."""
     from limits.storage import storage_from_string
     from limits.strategies import MovingWindowRateLimiter
 

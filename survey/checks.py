@@ -2,8 +2,8 @@
 when several app servers run), bursts (the responses table) and the device cookie.
 
 They never refuse an answer: they return flags, and a flagged answer is stored in
-quarantine (``satisfaction.integrity``). Only the hard ceiling on the views
-(Flask-Limiter's ``limiter.limit``) answers 429, far above anything a person can do.
+quarantine (``satisfaction.integrity``). Only the hard ceiling (``enforce_hard_limit``)
+answers 429, far above anything a person can do.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import Response as FlaskResponse
-from flask import current_app, request
+from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from limits import parse
+from limits import parse as parse_limit
+from werkzeug.exceptions import TooManyRequests
 
 from satisfaction import integrity, privacy
 from satisfaction.extensions import client_address, db, rate_counters
@@ -56,6 +57,26 @@ def _read_device_cookie() -> dict[str, float]:
     return {str(k): float(v) for k, v in seen.items() if isinstance(v, int | float)}
 
 
+#: Limits come from the configuration as text; parse each text once, not on every answer.
+_parse_limit = cache(parse_limit)
+
+
+def _client_hashes() -> tuple[str, str]:
+    """The keyed hashes of this request's client and network, computed once."""
+    if "client_hashes" not in g:
+        g.client_hashes = privacy.client_hashes(client_address())
+    return g.client_hashes
+
+
+def enforce_hard_limit() -> None:
+    """The flood ceiling on posting answers, per client: beyond it, 429 and nothing read
+    or stored. Kept in the same counters as the other limits (Redis when several app
+    servers run)."""
+    limit_text = current_app.config["SURVEY_HARD_LIMIT"]
+    if limit_text and not _hit(limit_text, "hard", _client_hashes()[0]):
+        raise TooManyRequests(retry_after=_parse_limit(limit_text).get_expiry())
+
+
 def _hit(limit_text: str, *identifiers: str) -> bool:
     """Count one answer against a limit; False once the limit is exceeded. When the
     counters' storage (Redis) is down the answer is not held against anyone: the burst
@@ -63,7 +84,7 @@ def _hit(limit_text: str, *identifiers: str) -> bool:
     if not limit_text:
         return True
     try:
-        return rate_counters().hit(parse(limit_text), "survey", *identifiers)
+        return rate_counters().hit(_parse_limit(limit_text), "survey", *identifiers)
     except Exception:  # the storage's own errors (redis.ConnectionError, timeouts, ...)
         current_app.logger.warning("rate-limit storage unavailable", exc_info=True)
         return True
@@ -108,8 +129,7 @@ def check_client(*, token_id: int, counter_id: int, kiosk: bool) -> ClientChecks
     if kiosk:
         return result
 
-    address = client_address()
-    result.client_hash, result.network_hash = privacy.client_hashes(address)
+    result.client_hash, result.network_hash = _client_hashes()
     if not _hit(config["SURVEY_CLIENT_LIMIT"], "client", result.client_hash):
         result.flags.append(Flag.CLIENT_LIMIT)
     per_client, per_network = config["SURVEY_BURST_CLIENT"], config["SURVEY_BURST_NETWORK"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -59,6 +60,8 @@ class SurveyTarget:
     #: The procedure field this code is for, chosen in advance on the form.
     procedure_field_code: str | None
     dossier_mode: str
+    #: The end of a rotated code's grace period (UTC), None while it is current.
+    expires_at: datetime | None = None
 
     def unit_name(self, locale: str) -> str:
         return self.unit_name_en if locale == "en" else self.unit_name_vi
@@ -82,6 +85,7 @@ def _target_statement() -> sa.Select:
             QrToken.id, Counter.id, Counter.name_vi, Counter.name_en, Unit.id, Unit.code,
             Unit.name_vi, Unit.name_en, QuestionnaireVersion.id, QuestionnaireVersion.checksum,
             QrToken.questionnaire_id, QrToken.channel, ProcedureField.code, Counter.dossier_mode,
+            QrToken.expires_at,
         )
         .join(Counter, Counter.id == QrToken.counter_id)
         .outerjoin(ProcedureField, ProcedureField.id == QrToken.procedure_field_id)
@@ -104,18 +108,47 @@ def _target_statement() -> sa.Select:
     )
 
 
+#: Resolved codes, per database and token: (monotonic deadline, target). Positive answers
+#: only, so scanning random tokens cannot fill it.
+_targets: OrderedDict[tuple[str, str], tuple[float, SurveyTarget]] = OrderedDict()
+_TARGETS_MAX = 4096
+
+
 def find_target(token: str, today: datetime | None = None) -> SurveyTarget | None:
     """The counter, unit and current questionnaire version of an active QR code, or None
     when the code is unknown, revoked, past its grace period, or its counter or unit is no
-    longer in service."""
+    longer in service.
+
+    Every citizen's form and answer start here, so a code found active is remembered for
+    ``SURVEY_CODE_CACHE_SECONDS``, like other reference data: a code revoked (or a counter
+    closed) on another app server stops working here within that time. A grace period's
+    end is checked on every use.
+    """
     if not token or len(token) > 64:
         return None
     now = today or utcnow()
+    ttl = current_app.config["SURVEY_CODE_CACHE_SECONDS"]
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], token)
+    if ttl and today is None:
+        cached = _targets.get(key)
+        if cached is not None and time.monotonic() < cached[0]:
+            target = cached[1]
+            if target.expires_at is None or now < target.expires_at:
+                return target
     # Core execution on the session's connection: no ORM entities are needed here.
     row = db.session.connection().execute(
         _target_statement(), {"token": token, "day": counting.local_day(now), "now": now}
     ).first()
-    return SurveyTarget(*row) if row else None
+    target = SurveyTarget(*row) if row else None
+    if ttl and today is None:
+        if target is None:
+            _targets.pop(key, None)
+        else:
+            _targets[key] = (time.monotonic() + ttl, target)
+            _targets.move_to_end(key)
+            if len(_targets) > _TARGETS_MAX:
+                _targets.popitem(last=False)
+    return target
 
 
 #: Rotations followed from an expired code to its successor; more means a loop or abuse.
@@ -184,9 +217,11 @@ def _active_procedure_fields() -> tuple[tuple[str, int, str, str], ...]:
 
 
 def forget_cached_reference_data() -> None:
-    """Drop this process's copy of the procedure fields (tests, admin changes)."""
+    """Drop this process's copy of the procedure fields and of the codes it resolved
+    (tests, admin changes)."""
     global _procedure_fields
     _procedure_fields = None
+    _targets.clear()
 
 
 def procedure_field_choices(locale: str) -> tuple[tuple[str, str], ...]:

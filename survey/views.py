@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from satisfaction import integrity, privacy
 from satisfaction.errors import ForgedInput, InvalidCode
-from satisfaction.extensions import csrf, db, limiter
+from satisfaction.extensions import csrf, db
 from satisfaction.models import Channel, DossierMode
 
 from . import bp, checks, services
@@ -27,10 +27,6 @@ _BLANK_PAGES_MAX = 512
 
 def _locale() -> str:
     return str(get_locale() or "vi")
-
-
-def _hard_limit() -> str:
-    return current_app.config["SURVEY_HARD_LIMIT"]
 
 
 def _render(submission: Submission, definition, target, locale, fields, csrf_value) -> str:
@@ -71,6 +67,8 @@ def _dead_code(token: str, channel: Channel):
 
 
 def _answer(token: str, channel: Channel):
+    if request.method == "POST":
+        checks.enforce_hard_limit()
     target = services.find_target(token)
     if target is None or target.channel != channel.value:
         return _dead_code(token, channel)
@@ -165,14 +163,12 @@ def _dossier_used_message() -> str:
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @csrf.exempt  # checked in _answer, once the code is known to be valid: a dead code is a 404 first
-@limiter.limit(_hard_limit, methods=["POST"])
 def questionnaire(token: str):
     return _answer(token, Channel.QR)
 
 
 @bp.route("/k/<token>", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(_hard_limit, methods=["POST"])
 def kiosk(token: str):
     """The tablet fixed at the counter: one device for every citizen in turn."""
     return _answer(token, Channel.KIOSK)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from satisfaction.app import create_app
 from satisfaction.config import normalise_database_url
-from satisfaction.extensions import db, limiter
+from satisfaction.extensions import db
 from satisfaction.seed import seed_district1
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -63,6 +63,8 @@ def app(database_url):
     _drop_everything(database_url)
     app = create_app({
         "APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **RELAXED_INTEGRITY,
+        # Tests change codes in the database and look at once; the cache has its own tests.
+        "SURVEY_CODE_CACHE_SECONDS": 0,
     })
     with app.app_context():
         flask_migrate.upgrade()
@@ -79,7 +81,6 @@ def clean_db(app):
 
     forget_cached_reference_data()
     with app.app_context():
-        limiter.reset()
         app.extensions["rate_counters"].storage.reset()
         db.session.remove()
         with db.engine.begin() as conn:

@@ -40,6 +40,58 @@ def test_revoked_code_shows_404_and_accepts_nothing(client, survey, app):
     assert_nothing_stored(app)
 
 
+def _revoke(app, path, **changes):
+    with app.app_context():
+        db.session.execute(sa.update(QrToken).where(QrToken.token == path[3:]).values(**changes))
+        db.session.commit()
+
+
+def test_a_code_revoked_elsewhere_stops_working_once_the_cache_time_is_over(
+        client, survey, app, monkeypatch):
+    """Each app server remembers a working code for SURVEY_CODE_CACHE_SECONDS: a code
+    revoked from another server (here: straight in the database) keeps working here only
+    until then."""
+    from survey import services
+
+    path, html = survey
+    monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 60)
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert client.get(path).status_code == 200  # resolved and remembered
+    _revoke(app, path, revoked_at=utcnow())
+    clock[0] += 59
+    assert client.get(path).status_code == 200  # still remembered
+    clock[0] += 2
+    assert client.get(path).status_code == 404
+    assert client.post(path, data=filled_survey(html)).status_code == 404
+    assert_nothing_stored(app)
+
+
+def test_a_remembered_code_past_its_grace_period_is_dead_at_once(
+        client, survey, app, monkeypatch):
+    from datetime import timedelta
+
+    path, html = survey
+    monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 60)
+    _revoke(app, path, expires_at=utcnow() + timedelta(seconds=2))
+    assert client.get(path).status_code == 200  # remembered with its grace period's end
+    import time
+
+    time.sleep(2.1)
+    # Rotated without a successor that works: not valid; nothing stored.
+    assert client.post(path, data=filled_survey(html)).status_code == 404
+    assert_nothing_stored(app)
+
+
+def test_unknown_codes_are_not_remembered(client, demo, app, monkeypatch):
+    from survey import services
+
+    monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 60)
+    for i in range(50):
+        assert client.get(f"/s/unknown-{i}").status_code == 404
+    assert not services._targets
+
+
 def test_code_of_a_unit_that_has_ended_is_not_valid(client, survey, app):
     path, html = survey
     from datetime import date

@@ -21,7 +21,7 @@ from satisfaction.access import Scope
 from satisfaction.app import create_app
 from satisfaction.config import load_config
 from satisfaction.dossiers import hash_code
-from satisfaction.extensions import db, limiter
+from satisfaction.extensions import db
 from satisfaction.models import (
     AuditEntry,
     DailyResponseCount,
@@ -197,8 +197,6 @@ def test_rate_limits_are_shared_by_app_servers_through_redis(app, ward_token, cl
             with server.app_context():
                 db.engine.dispose()
         redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
-        # Flask-Limiter's one global instance takes the storage of the last app bound.
-        limiter.init_app(app)
     assert [s for s, _ in _statuses(app)] == ["accepted"] * 3 + ["quarantined"]
     assert _statuses(app)[3][1] == ["client_limit"]
 
@@ -207,13 +205,14 @@ def test_a_flood_beyond_the_hard_ceiling_gets_429_and_stores_nothing_more(
         client, ward_token, app, strict):
     strict.update(SURVEY_HARD_LIMIT="5 per minute")
     path = f"/s/{ward_token}"
-    codes = [_answer(client, path, address="192.0.2.44", **_varied()).status_code
-             for _ in range(7)]
-    assert codes == [303] * 5 + [429] * 2
+    answers = [_answer(client, path, address="192.0.2.44", **_varied()) for _ in range(7)]
+    assert [answer.status_code for answer in answers] == [303] * 5 + [429] * 2
+    assert answers[-1].headers["Retry-After"] == "60"
+    assert "Quá nhiều yêu cầu" in answers[-1].get_data(as_text=True)
     with app.app_context():
         assert count(Response) == 5
-    page = _answer(client, path, address="192.0.2.44", **_varied())
-    assert "Quá nhiều yêu cầu" in page.get_data(as_text=True)
+    # The ceiling is per client: another address still gets through.
+    assert _answer(client, path, address="192.0.2.45", **_varied()).status_code == 303
 
 
 # --- review -----------------------------------------------------------------------------
@@ -520,7 +519,6 @@ def test_with_redis_down_answers_are_still_stored(app, ward_token, clean_db, dat
     finally:
         with server.app_context():
             db.engine.dispose()
-        limiter.init_app(app)
     assert _statuses(app) == [("accepted", None)]
 
 
