@@ -94,45 +94,81 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
-@cache
-def _upsert_sql(table_name: str, keys: tuple[str, ...], rows: int, paramstyle: str) -> str:
-    """``INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE`` adding to ``count`` for ``rows``
-    rows, in the syntax SQLite and PostgreSQL share: one statement, one round trip.
-
-    It runs as driver SQL (positional parameters in the driver's own style): this is the
-    costliest part of storing an answer, and SQLAlchemy's compiling and binding of ~200
-    parameters cost ten times what the database spends on the statement. Keys within one
-    statement are distinct."""
-    marker = "?" if paramstyle == "qmark" else "%s"
-    columns = [*keys, "count"]
-    row = "(" + ", ".join([marker] * len(columns)) + ")"
+def _upsert_clause(table: sa.Table, source: str) -> str:
+    keys = [column.name for column in table.primary_key.columns]
     return (
-        f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES {', '.join([row] * rows)} "
+        f"INSERT INTO {table.name} ({', '.join([*keys, 'count'])}) {source} "
         f"ON CONFLICT ({', '.join(keys)}) "
-        f"DO UPDATE SET count = {table_name}.count + excluded.count"
+        f"DO UPDATE SET count = {table.name}.count + excluded.count"
     )
+
+
+def _columns(table: sa.Table) -> list[str]:
+    return [*(column.name for column in table.primary_key.columns), "count"]
+
+
+@cache
+def _upsert_sql(tables: tuple[sa.Table, ...], rows: int, dialect: sa.Dialect) -> str:
+    """Driver SQL adding rows (the primary key, then ``count``) to count tables:
+    ``INSERT … ON CONFLICT DO UPDATE SET count = count + excluded.count``. Keys within
+    one statement are distinct.
+
+    It is driver SQL because this is the costliest part of storing an answer: SQLAlchemy's
+    compiling and binding of ~200 parameters cost more than the database spends on the
+    statement. SQLite gets one table and ``rows`` rows: ``VALUES (?, …), (?, …)``.
+    PostgreSQL gets every table in one statement (data-modifying ``WITH``), one round trip,
+    and one array per column (``unnest``): the text is the same whatever the number of
+    rows, so psycopg converts it once and the server prepares it once, where 200 ``%s``
+    markers would be parsed again on every answer.
+    """
+    if dialect.name != "postgresql":
+        (table,) = tables
+        row = "(" + ", ".join(["?"] * len(_columns(table))) + ")"
+        return _upsert_clause(table, "VALUES " + ", ".join([row] * rows))
+    clauses = []
+    for table in tables:
+        types = [table.c[name].type.compile(dialect=dialect) for name in _columns(table)]
+        source = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+        clauses.append(_upsert_clause(table, source))
+    *first, last = clauses
+    with_part = ", ".join(f"u{i} AS ({clause})" for i, clause in enumerate(first))
+    return f"WITH {with_part} {last}" if first else last
 
 
 #: Rows per statement: enough for one response (answers and scores), bounded for bulk loads.
 _ROWS_PER_STATEMENT = 200
+_ARRAY_ROWS_PER_STATEMENT = 20_000
 
 
-def _upsert(table: sa.Table, rows: list[tuple]) -> None:
-    """Add ``rows`` (the primary key's values in column order, then the count) to
-    ``table``. Dates go to the driver as they are: psycopg adapts them, and for SQLite
+def _upsert(*changes: tuple[sa.Table, list[tuple]]) -> None:
+    """Add rows (the primary key's values in column order, then the count) to each
+    table. Dates go to the driver as they are: psycopg adapts them, and for SQLite
     ``satisfaction.app`` registers the ISO text that SQLAlchemy itself stores."""
+    changes = tuple((table, rows) for table, rows in changes if rows)
+    if not changes:
+        return
     connection = db.session.connection()
-    paramstyle = connection.dialect.paramstyle
-    keys = tuple(column.name for column in table.primary_key.columns)
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        params = tuple(value for row in chunk for value in row)
-        connection.exec_driver_sql(_upsert_sql(table.name, keys, len(chunk), paramstyle), params)
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        if all(len(rows) <= _ARRAY_ROWS_PER_STATEMENT for _, rows in changes):
+            params = tuple(list(column) for _, rows in changes for column in zip(*rows))
+            sql = _upsert_sql(tuple(table for table, _ in changes), 0, dialect)
+            connection.exec_driver_sql(sql, params)
+            return
+        for table, rows in changes:
+            for start in range(0, len(rows), _ARRAY_ROWS_PER_STATEMENT):
+                _upsert((table, rows[start:start + _ARRAY_ROWS_PER_STATEMENT]))
+        return
+    for table, rows in changes:
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start:start + _ROWS_PER_STATEMENT]
+            params = tuple(value for row in chunk for value in row)
+            connection.exec_driver_sql(_upsert_sql((table,), len(chunk), dialect), params)
 
 
 def add_to(table: sa.Table, counts: Mapping[tuple, int]) -> None:
     """Add to a count table, ``counts`` keyed by its primary key in column order."""
-    _upsert(table, [(*key, n) for key, n in counts.items() if n])
+    _upsert((table, [(*key, n) for key, n in counts.items() if n]))
 
 
 def add_verified(day: date, unit_id: int, version_id: int, n: int = 1) -> None:
@@ -172,18 +208,18 @@ def add_response(
 def add_counts(responses: Mapping[tuple, int], answers: Mapping[tuple, int]) -> None:
     """Add many counts at once: ``responses`` keyed (day, unit, version), ``answers`` keyed
     (day, unit, version, item code, value), both by local day."""
+    changes = []
     for table, monthly, rows in (
         (DailyResponseCount.__table__, MonthlyResponseCount.__table__, responses),
         (DailyCount.__table__, MonthlyCount.__table__, answers),
     ):
-        if not rows:
-            continue
         by_month: dict[tuple, int] = {}
         for key, n in rows.items():
             month_key = (key[0].replace(day=1), *key[1:])
             by_month[month_key] = by_month.get(month_key, 0) + n
-        _upsert(table, [(*key, n) for key, n in rows.items()])
-        _upsert(monthly, [(*key, n) for key, n in by_month.items()])
+        changes.append((table, [(*key, n) for key, n in rows.items()]))
+        changes.append((monthly, [(*key, n) for key, n in by_month.items()]))
+    _upsert(*changes)
 
 
 def rebuild(batch: int = 50_000) -> int:
