@@ -75,6 +75,7 @@ ITEM_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 INPUT_TAG = re.compile(r"<input\b([^>]*)>")
 ATTRIBUTE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="([^"]*)")?')
 ANSWER_VALUES = {"1", "2", "3", "4", "5"}
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
 
 
 def _bin_dir() -> Path:
@@ -140,6 +141,11 @@ def _parse_form(page: str) -> tuple[dict[str, str], dict[str, list[str]]]:
     return hidden, radios
 
 
+def _hidden_inputs(page: str) -> dict[str, str]:
+    """Only the hidden inputs (the per-visit values), as the survey page writes them."""
+    return {name: html.unescape(value) for name, value in HIDDEN_INPUT.findall(page)}
+
+
 def _fill(hidden: dict[str, str], radios: dict[str, list[str]], rng: random.Random) -> dict:
     data = dict(hidden)
     items = 0
@@ -195,14 +201,28 @@ def _ping_client(port: int, rec: Recorder) -> None:
         conn.close()
 
 
-def _submit_client(port: int, token: str, fresh: bool, seed: int, rec: Recorder) -> None:
+def _submit_client(port: int, token: str, fresh: bool, seed: int, rec: Recorder,
+                   pace: float = 0.0) -> None:
+    """One citizen after another on one code. ``pace`` > 0: iterations start at random
+    (Poisson) moments, ``pace`` seconds apart on average, instead of back to back."""
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
     rng = random.Random(seed)
     path = f"/s/{token}"
     jar: dict[str, str] = {}
     now = time.monotonic
+    # The questions of a code are the same on every visit: the page is parsed in full
+    # once, then only its hidden inputs. The load generator shares the CPUs with the
+    # server, and a full parse of the 28 KB page cost it more than two /ping requests.
+    radios: dict[str, list[str]] | None = None
+    next_start = now() + (rng.uniform(0, pace) if pace else 0.0)
     try:
         while now() < rec.t_end:
+            if pace:
+                time.sleep(max(0.0, next_start - now()))
+                # An iteration that started late does not make the next ones bunch up.
+                next_start = max(next_start, now()) + rng.expovariate(1.0 / pace)
+                if now() >= rec.t_end:
+                    break
             if fresh:
                 jar.clear()
             # Each iteration is another citizen: their own phone (no device cookie) and
@@ -221,7 +241,10 @@ def _submit_client(port: int, token: str, fresh: bool, seed: int, rec: Recorder)
                     rec.error(f"GET {path}: HTTP {response.status}")
                     continue
                 _store_cookies(jar, response)
-                data = _fill(*_parse_form(page.decode("utf-8")), rng)
+                text = page.decode("utf-8")
+                if radios is None:
+                    radios = _parse_form(text)[1]
+                data = _fill(_hidden_inputs(text), radios, rng)
                 if not data.get("csrf_token") or not data.get("submission"):
                     rec.error(f"GET {path}: no csrf_token/submission in the form")
                     continue
@@ -271,6 +294,7 @@ def _client_process(
     t_measure: float,
     t_end: float,
     out: mp.Queue,
+    pace: float = 0.0,
 ) -> None:
     """One load-generator process: one thread per client in ``tokens`` (one token each)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -281,7 +305,7 @@ def _client_process(
         if mode == "ping":
             target, args = _ping_client, (port, rec)
         else:
-            target, args = _submit_client, (port, token, fresh, seed * 1000 + i, rec)
+            target, args = _submit_client, (port, token, fresh, seed * 1000 + i, rec, pace)
         threads.append(threading.Thread(target=target, args=args, daemon=True))
     for t in threads:
         t.start()
@@ -406,6 +430,8 @@ class Phase:
     machine_busy: float = 0.0
     stuck_clients: int = 0
     busy_before: float = 0.0
+    #: Paced phase: the submissions/s the clients aimed at.
+    offered: float = 0.0
 
     @property
     def other_share(self) -> float:
@@ -429,6 +455,7 @@ def run_phase(
     tokens: list[str],
     args: argparse.Namespace,
     server_pid: int,
+    pace: float = 0.0,
 ) -> Phase:
     clients = args.clients
     assigned = [tokens[i % len(tokens)] for i in range(clients)]  # spread over the counters
@@ -447,7 +474,7 @@ def run_phase(
             workers.append(ctx.Process(
                 target=_client_process,
                 args=(mode, port, share, args.fresh_sessions, args.seed * 100 + n,
-                      t_measure, t_end, out),
+                      t_measure, t_end, out, pace),
                 daemon=True,
             ))
             workers[-1].start()
@@ -636,6 +663,16 @@ class Result:
     answers: int
     items: int
     server_log: str
+    #: Phase 3, the same clients at a fraction of the phase-2 rate (None: not run).
+    paced: Phase | None = None
+
+    @property
+    def phases(self) -> list[Phase]:
+        return [self.ping, self.submit, *([self.paced] if self.paced else [])]
+
+    @property
+    def accepted(self) -> int:
+        return self.submit.accepted_total + (self.paced.accepted_total if self.paced else 0)
 
     @property
     def ratio(self) -> float:
@@ -646,9 +683,8 @@ class Result:
             "ratio": self.ratio >= TARGET_RATIO,
             "p99": (self.submit.ms("get", 0.99) <= TARGET_P99_MS
                     and self.submit.ms("post", 0.99) <= TARGET_P99_MS),
-            "errors": (self.ping.errors_total == 0 and self.submit.errors_total == 0
-                       and self.submit.stuck_clients == 0 and self.ping.stuck_clients == 0),
-            "stored": self.stored == self.submit.accepted_total,
+            "errors": all(p.errors_total == 0 and p.stuck_clients == 0 for p in self.phases),
+            "stored": self.stored == self.accepted,
         }
 
 
@@ -705,6 +741,18 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> Result
             f"{submit.ms('get', 0.99):.1f} ms, POST p99 {submit.ms('post', 0.99):.1f} ms, "
             f"{submit.errors_total} errors")
 
+        paced = None
+        if args.paced_share > 0 and submit.rate > 0:
+            offered = args.paced_share * submit.rate
+            log(f"[{kind}] phase 3: the same clients, paced to {offered:.1f} submissions/s "
+                f"({args.paced_share:.0%} of phase 2) with random gaps")
+            paced = run_phase("paced", port, tokens, args, server.proc.pid,
+                              pace=args.clients / offered)
+            paced.offered = offered
+            log(f"[{kind}]   {paced.rate:.1f} submissions/s, GET p99 "
+                f"{paced.ms('get', 0.99):.1f} ms, POST p99 {paced.ms('post', 0.99):.1f} ms, "
+                f"{paced.errors_total} errors")
+
         stored = database.query("SELECT count(*) FROM response")[0][0] - stored_before
         quarantined = database.query(
             "SELECT count(*) FROM response WHERE status = 'quarantined'")[0][0]
@@ -714,7 +762,7 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> Result
             "SELECT count(*) FROM response r JOIN answer a ON a.response_id = r.id "
             "WHERE r.id = (SELECT min(id) FROM response)")[0][0]
         return Result(kind, description, len(tokens), ping, submit, stored, answers, items,
-                      server.log_tail())
+                      server.log_tail(), paced)
     finally:
         if server is not None:
             server.stop()
@@ -832,8 +880,16 @@ def summary_rows(results: list[Result]) -> list[tuple[str, ...]]:
         _f(r.submit.ms("post", q)) for q in (0.5, 0.95, 0.99)))
     row("iteration p50 / p99 ms", lambda r: " / ".join(
         _f(r.submit.ms("iteration", q)) for q in (0.5, 0.99)))
-    row("errors (ping / submit)", lambda r: f"{r.ping.errors_total} / {r.submit.errors_total}")
-    row("stored / accepted", lambda r: f"{r.stored} / {r.submit.accepted_total}")
+    if any(r.paced for r in results):
+        row("paced phase: submissions/s offered / done", lambda r: (
+            f"{_f(r.paced.offered, 1)} / {_f(r.paced.rate, 1)}" if r.paced else "—"))
+        row("paced `GET /s/<token>` p50 / p95 / p99 ms", lambda r: " / ".join(
+            _f(r.paced.ms("get", q)) for q in (0.5, 0.95, 0.99)) if r.paced else "—")
+        row("paced `POST /s/<token>` p50 / p95 / p99 ms", lambda r: " / ".join(
+            _f(r.paced.ms("post", q)) for q in (0.5, 0.95, 0.99)) if r.paced else "—")
+    row("errors (ping / submit" + (" / paced)" if any(r.paced for r in results) else ")"),
+        lambda r: " / ".join(str(p.errors_total) for p in r.phases))
+    row("stored / accepted", lambda r: f"{r.stored} / {r.accepted}")
     row("answer rows (items per response)", lambda r: f"{r.answers} ({r.items})")
     row("CPU % in ping window: gunicorn / postgres / clients / other", lambda r: _cpu(r.ping))
     row("CPU % in submit window: gunicorn / postgres / clients / other",
@@ -906,7 +962,7 @@ DISTURBED = 0.10
 def disturbances(results: list[Result]) -> list[str]:
     notes = []
     for r in results:
-        for phase in (r.ping, r.submit):
+        for phase in r.phases:
             if phase.other_share > DISTURBED:
                 notes.append(f"{r.db} {phase.mode}: other processes used {phase.other_share:.0%} "
                              "of the CPUs during the window; the figures understate the app")
@@ -934,7 +990,7 @@ def render_section(results: list[Result], args: argparse.Namespace, info: dict[s
     for r in results:
         lines.append(f"- {r.db}: {r.db_description}; {r.tokens} QR codes")
     lines += ["", markdown_table(summary_rows(results)), ""]
-    samples = [(r.db, s) for r in results for s in (r.ping.error_samples + r.submit.error_samples)]
+    samples = [(r.db, s) for r in results for p in r.phases for s in p.error_samples]
     if samples:
         lines.append("First errors seen:")
         lines.append("")
@@ -983,6 +1039,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
                         help="gunicorn worker class (sync, as `make run` serves)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--paced-share", type=float, default=0.5,
+                        help="phase 3: the same clients paced to this share of the phase-2 "
+                             "rate, for latency below saturation (0.5; 0 skips it)")
     parser.add_argument("--client-procs", type=int, default=2,
                         help="load-generator processes the clients are split over (2)")
     parser.add_argument("--fresh-sessions", action="store_true",
@@ -1055,7 +1114,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.client_procs} process(es), {args.duration:g} s per phase; {args.code}")
     print(text_table(rows))
     for r in results:
-        samples = r.ping.error_samples + r.submit.error_samples
+        samples = [s for p in r.phases for s in p.error_samples]
         if samples:
             print(f"\n{r.db}: first errors:")
             for s in samples:
