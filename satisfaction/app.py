@@ -112,7 +112,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.after_request
     def commit_session(response):
-        # One commit point per request; views and services only flush.
+        # One commit point per request; views and services only flush. A request that
+        # never touched the database (a survey form whose code is remembered, /ping) has
+        # nothing to end.
+        if not db.session.registry.has() or not db.session().in_transaction():
+            return response
         if response.status_code < 400:
             db.session.commit()
         else:
