@@ -60,7 +60,8 @@ def is_throttled(email: str, client: str | None) -> bool:
 
 def record_failure(email: str, client: str | None) -> None:
     db.session.add(LoginAttempt(email_hash=_keyed(email), client_hash=_keyed(client)))
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1)))
+    day_ago = utcnow() - timedelta(days=1)
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < day_ago))
     # Failed sign-ins answer 401, which the request handler rolls back: keep this one.
     db.session.commit()
 

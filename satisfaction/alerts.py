@@ -9,11 +9,10 @@ minutes never opens a second alert or sends a second message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
-import math
 
 import sqlalchemy as sa
 
@@ -25,8 +24,8 @@ from .models import (
     AlertRule,
     AlertState,
     AuditEntry,
-    IndexDefinition,
     InboxEntry,
+    IndexDefinition,
     Notification,
     Role,
     Unit,

@@ -302,7 +302,8 @@ def rule_list() -> None:
     from .models import AlertRule
 
     for rule in db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)):
-        click.echo(f"{rule.id}\t{rule.index.code}\t{rule.level}{' ' + rule.code if rule.code else ''}"
+        level = rule.level + (" " + rule.code if rule.code else "")
+        click.echo(f"{rule.id}\t{rule.index.code}\t{level}"
                    f"\ttarget {rule.target}%\twindow {rule.window_label}\tmin-n {rule.min_n}"
                    f"\trate {rule.false_flag_rate}\t{'active' if rule.is_active else 'off'}")
 

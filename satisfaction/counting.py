@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from .extensions import db
-from .questionnaires import Definition, parse_definition
 from .models import (
     Answer,
     DailyCount,
@@ -25,11 +24,12 @@ from .models import (
     DossierDayCount,
     MonthlyCount,
     MonthlyResponseCount,
-    VerifiedDayCount,
     QuestionnaireVersion,
     Response,
     ResponseStatus,
+    VerifiedDayCount,
 )
+from .questionnaires import Definition, parse_definition
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
@@ -151,7 +151,9 @@ def _upsert(*changes: tuple[sa.Table, list[tuple]]) -> None:
     dialect = connection.dialect
     if dialect.name == "postgresql":
         if all(len(rows) <= _ARRAY_ROWS_PER_STATEMENT for _, rows in changes):
-            params = tuple(list(column) for _, rows in changes for column in zip(*rows))
+            params = tuple(
+                list(column) for _, rows in changes for column in zip(*rows, strict=True)
+            )
             sql = _upsert_sql(tuple(table for table, _ in changes), 0, dialect)
             connection.exec_driver_sql(sql, params)
             return

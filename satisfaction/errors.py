@@ -63,7 +63,8 @@ CSRF_MESSAGE = _l(
 def render_error(code: int, message: str | None = None, title: str | None = None):
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(
-            error=str(title or TITLES.get(code, code)), message=str(message or MESSAGES.get(code, ""))
+            error=str(title or TITLES.get(code, code)),
+            message=str(message or MESSAGES.get(code, "")),
         ), code
     return (
         render_template(

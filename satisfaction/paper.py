@@ -130,7 +130,8 @@ def import_paper_forms(
                 raise ImportRefused("too_many_rows", str(MAX_ROWS))
             problems = []
             if len(row) != len(header):
-                result.errors.append(RowError(line, "wrong_cell_count", f"{len(row)}/{len(header)}"))
+                result.errors.append(
+                    RowError(line, "wrong_cell_count", f"{len(row)}/{len(header)}"))
                 continue
             cells = {h: c.strip() for h, c in zip(header, row, strict=True)}
             unit = units.get(cells["unit"])

@@ -108,7 +108,8 @@ def generate(
     counting.add_counts(responses, daily)
     if postgres:
         connection.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence('response', 'id'), (SELECT max(id) FROM response))"
+            "SELECT setval(pg_get_serial_sequence('response', 'id'), "
+            "(SELECT max(id) FROM response))"
         ))
     return made
 

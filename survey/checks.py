@@ -1,5 +1,6 @@
-"""The integrity checks that need shared state: rate limits (Flask-Limiter's storage, Redis
-when several app servers run), bursts (the responses table) and the device cookie.
+"""The integrity checks that need shared state: rate limits (the ``limits`` library's
+counters, in Redis when several app servers run), bursts (the responses table) and the
+device cookie.
 
 They never refuse an answer: they return flags, and a flagged answer is stored in
 quarantine (``satisfaction.integrity``). Only the hard ceiling (``enforce_hard_limit``)

@@ -194,7 +194,8 @@ def test_body_that_is_not_utf8_is_400(client, survey, app):
         (b"", "application/x-www-form-urlencoded"),
         (b"\x00\x01\x02", "application/octet-stream"),
         (b'{"A1": 5}', "application/json"),
-        (b"--x\r\nContent-Disposition: form-data; name=A1\r\n\r\n5\r\n--x--", "multipart/form-data; boundary=x"),
+        (b"--x\r\nContent-Disposition: form-data; name=A1\r\n\r\n5\r\n--x--",
+         "multipart/form-data; boundary=x"),
         (b"garbage", "multipart/form-data"),
     ],
 )

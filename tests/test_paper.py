@@ -76,8 +76,8 @@ def test_a_bad_batch_stores_nothing_and_names_each_line(runner, app, demo, tmp_p
 @pytest.mark.parametrize(
     "content,message",
     [
-        ("unit,date,A1\nQ1-BN,2026-03-02,5\n".encode(), "missing_columns"),
-        ("unit,date,ZZ9\n".encode(), "unknown_columns: ZZ9"),
+        (b"unit,date,A1\nQ1-BN,2026-03-02,5\n", "missing_columns"),
+        (b"unit,date,ZZ9\n", "unknown_columns: ZZ9"),
         ("unit;ngày\n".encode(), "missing_columns"),
         (b"", "empty"),
         ("unit,date,A1\n".encode("utf-16"), "not_utf8"),

@@ -13,10 +13,10 @@ from helpers import read_form
 from openpyxl import load_workbook
 from werkzeug.security import generate_password_hash
 
+from satisfaction.cli import SYSTEM_SCOPE
 from satisfaction.extensions import db
 from satisfaction.models import Role, Unit, User
 from satisfaction.paper import import_paper_forms
-from satisfaction.cli import SYSTEM_SCOPE
 
 ITEMS = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4", "C5",
          "C6", "D1", "D2", "D3", "E1", "E2", "E3", "E4"]
@@ -63,7 +63,8 @@ def data(app, demo):
 
 def make_user(app, email, role, unit_code=None):
     with app.app_context():
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code)) if unit_code else None
+        unit = (db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+                if unit_code else None)
         db.session.add(User(email=email, role=role, unit_id=unit.id if unit else None,
                             password_hash=generate_password_hash(PASSWORD)))
         db.session.commit()
