@@ -127,7 +127,13 @@ def _upsert_sql(tables: tuple[sa.Table, ...], rows: int, dialect: sa.Dialect) ->
         return _upsert_clause(table, "VALUES " + ", ".join([row] * rows))
     clauses = []
     for table in tables:
-        types = [table.c[name].type.compile(dialect=dialect) for name in _columns(table)]
+        # Strings as plain varchar: a cast to varchar(16) would cut a longer value where
+        # the insert should refuse it.
+        types = [
+            "varchar" if isinstance(table.c[name].type, sa.String)
+            else table.c[name].type.compile(dialect=dialect)
+            for name in _columns(table)
+        ]
         source = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
         clauses.append(_upsert_clause(table, source))
     *first, last = clauses
@@ -147,6 +153,9 @@ def _upsert(*changes: tuple[sa.Table, list[tuple]]) -> None:
     changes = tuple((table, rows) for table, rows in changes if rows)
     if not changes:
         return
+    # One table twice in one PostgreSQL statement would be refused ("cannot affect row a
+    # second time"); callers merge their rows per table.
+    assert len({table for table, _ in changes}) == len(changes)
     connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":

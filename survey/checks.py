@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Response as FlaskResponse
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from limits import parse as parse_limit
+from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from satisfaction import integrity, privacy
@@ -58,8 +58,11 @@ def _read_device_cookie() -> dict[str, float]:
     return {str(k): float(v) for k, v in seen.items() if isinstance(v, int | float)}
 
 
-#: Limits come from the configuration as text; parse each text once, not on every answer.
-_parse_limit = cache(parse_limit)
+@cache
+def _limits(limit_text: str) -> tuple:
+    """The limits of a setting such as "120 per minute; 1000 per hour", parsed once (this
+    is the hot path)."""
+    return tuple(parse_many(limit_text)) if limit_text else ()
 
 
 def _client_hashes() -> tuple[str, str]:
@@ -69,26 +72,32 @@ def _client_hashes() -> tuple[str, str]:
     return g.client_hashes
 
 
-def enforce_hard_limit() -> None:
-    """The flood ceiling on posting answers, per client: beyond it, 429 and nothing read
-    or stored. Kept in the same counters as the other limits (Redis when several app
+def enforce_hard_limit(channel: str) -> None:
+    """The flood ceiling on posting answers, per client and channel (a kiosk and the
+    phones on the same office network each have their own): beyond it, 429 and nothing
+    read or stored. Kept in the same counters as the other limits (Redis when several app
     servers run)."""
     limit_text = current_app.config["SURVEY_HARD_LIMIT"]
-    if limit_text and not _hit(limit_text, "hard", _client_hashes()[0]):
-        raise TooManyRequests(retry_after=_parse_limit(limit_text).get_expiry())
+    if not _hit(limit_text, "hard", channel, _client_hashes()[0]):
+        longest = max(limit.get_expiry() for limit in _limits(limit_text))
+        raise TooManyRequests(retry_after=longest)
 
 
 def _hit(limit_text: str, *identifiers: str) -> bool:
-    """Count one answer against a limit; False once the limit is exceeded. When the
-    counters' storage (Redis) is down the answer is not held against anyone: the burst
-    checks, read from the database, still apply."""
-    if not limit_text:
+    """Count one answer against each limit of a setting; False once one is exceeded. When
+    the counters' storage (Redis) is down the answer is not held against anyone: the
+    burst checks, read from the database, still apply."""
+    limits = _limits(limit_text)
+    if not limits:
         return True
+    counters = rate_counters()
     try:
-        return rate_counters().hit(_parse_limit(limit_text), "survey", *identifiers)
+        # Every limit counts the answer, as Flask-Limiter did: no short-circuit.
+        results = [counters.hit(limit, "survey", *identifiers) for limit in limits]
     except Exception:  # the storage's own errors (redis.ConnectionError, timeouts, ...)
         current_app.logger.warning("rate-limit storage unavailable", exc_info=True)
         return True
+    return all(results)
 
 
 @cache

@@ -144,8 +144,9 @@ def find_target(token: str, today: datetime | None = None) -> SurveyTarget | Non
         if target is None:
             _targets.pop(key, None)
         else:
+            # Pop, then set: the new entry goes last (newest) without a separate move.
+            _targets.pop(key, None)
             _targets[key] = (time.monotonic() + ttl, target)
-            _targets.move_to_end(key)
             if len(_targets) > _TARGETS_MAX:
                 _targets.popitem(last=False)
     return target
@@ -218,7 +219,7 @@ def _active_procedure_fields() -> tuple[tuple[str, int, str, str], ...]:
 
 def forget_cached_reference_data() -> None:
     """Drop this process's copy of the procedure fields and of the codes it resolved
-    (tests, admin changes)."""
+    (tests). Other changes reach every app server within their cache times."""
     global _procedure_fields
     _procedure_fields = None
     _targets.clear()

@@ -68,7 +68,7 @@ def _dead_code(token: str, channel: Channel):
 
 def _answer(token: str, channel: Channel):
     if request.method == "POST":
-        checks.enforce_hard_limit()
+        checks.enforce_hard_limit(channel.value)
     target = services.find_target(token)
     if target is None or target.channel != channel.value:
         return _dead_code(token, channel)

@@ -44,10 +44,12 @@ SYSTEM = Scope("system", None, None, None, True, True, True)
 
 @pytest.fixture
 def strict(app):
-    """The production integrity limits, for one test."""
+    """The production integrity limits, for one test (which may change more settings)."""
+    saved = dict(app.config)
     app.config.update(PRODUCTION)
     yield app.config
-    app.config.update(RELAXED_INTEGRITY)
+    app.config.clear()
+    app.config.update(saved)
 
 
 def _statuses(app) -> list[tuple[str, list | None]]:
@@ -213,6 +215,14 @@ def test_a_flood_beyond_the_hard_ceiling_gets_429_and_stores_nothing_more(
         assert count(Response) == 5
     # The ceiling is per client: another address still gets through.
     assert _answer(client, path, address="192.0.2.45", **_varied()).status_code == 303
+
+
+def test_the_hard_ceiling_takes_every_limit_of_its_setting(client, ward_token, app, strict):
+    strict.update(SURVEY_HARD_LIMIT="100 per minute; 3 per hour")
+    path = f"/s/{ward_token}"
+    codes = [_answer(client, path, address="192.0.2.46", **_varied()).status_code
+             for _ in range(4)]
+    assert codes == [303] * 3 + [429]
 
 
 # --- review -----------------------------------------------------------------------------
