@@ -32,6 +32,8 @@ def test_upgrading_a_sqlite_database_with_answers_keeps_every_row(tmp_path):
             "VALUES (1, 'k', 1, 1, 1, 1, 'citizen', 'qr', 'vi', '2026-01-02 00:00:00', "
             "'accepted')",
             "INSERT INTO answer (response_id, item_code, value) VALUES (1, 'A1', 5), (1, 'A2', 4)",
+            "INSERT INTO daily_count (day, unit_id, questionnaire_version_id, item_code, value, "
+            "count) VALUES ('2026-01-02', 1, 1, 'A1', 5, 1), ('2026-01-02', 1, 1, 'A2', 4, 1)",
         ]
         with db.engine.begin() as conn:
             for row in rows:
@@ -56,9 +58,28 @@ def test_upgrading_a_sqlite_database_with_answers_keeps_every_row(tmp_path):
                 1, 1, 1, 1, 2]
             assert conn.scalar(sa.text("SELECT channel FROM qr_token")) == "qr"
             assert conn.scalar(sa.text("SELECT status FROM response")) == "accepted"
+            # 0008 stores the count tables in their primary key, rows kept.
+            assert sorted(conn.execute(sa.text(
+                "SELECT item_code, value, count FROM daily_count")).all()) == [
+                ("A1", 5, 1), ("A2", 4, 1)]
+            for table in COUNT_TABLES:
+                assert _schema(conn, table).endswith("WITHOUT ROWID"), table
+            assert _schema(conn, "ix_response_dossier_hash").endswith(
+                "WHERE dossier_hash IS NOT NULL")
             # Foreign keys are enforced again on this connection's successors.
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         flask_migrate.downgrade(revision="0005")
         with db.engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT count(*) FROM answer")) == 2
+            assert conn.scalar(sa.text("SELECT sum(count) FROM daily_count")) == 2
+            assert "WITHOUT ROWID" not in _schema(conn, "daily_count")
         db.engine.dispose()
+
+
+COUNT_TABLES = ("daily_count", "daily_response_count", "verified_day_count",
+                "dossier_day_count", "monthly_count", "monthly_response_count")
+
+
+def _schema(conn, name: str) -> str:
+    return conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = :name"),
+                       {"name": name}).strip()
