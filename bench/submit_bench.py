@@ -22,6 +22,12 @@ Targets: submissions/s >= 25 % of the /ping rate of the same run, p99 <= 100 ms 
 POST, in the saturated phase), no errors, stored responses == accepted submissions (all
 phases).
 
+Baseline (``--baseline``, on by default): after the real runs, the same phases but the
+paced one against ``bench/unstored_app.py``, the app with its integrity checks and its
+storing step replaced by no-ops, on SQLite. It is not held to the targets and does not
+change the exit status; it shows the most the submit path could reach on this machine,
+and the CPU the 25 % target leaves for checking and storing an answer.
+
 Usage (from the repository root)::
 
     .venv/bin/python bench/submit_bench.py                    # both databases, 32 clients
@@ -987,28 +993,34 @@ def summary_rows(results: list[Result]) -> list[tuple[str, ...]]:
 
 
 def budget_lines(results: list[Result]) -> list[str]:
-    """What the ratio target leaves for the database work, from the baseline's figures:
-    at 25 %, a submission may use four pings' worth of the machine's CPU."""
+    """What the ratio target leaves for checking and storing an answer, from the
+    baseline's figures. Machine CPU per submission over machine CPU per ping is the
+    ratio only while both windows keep every CPU busy (the CPU % rows show how near they
+    are), so these milliseconds are an estimate of the budget, not a second measurement
+    of the ratio. Each run's figures are brought to the baseline's speed of the machine
+    through the cost of its own pings."""
     baselines = [r for r in results if r.baseline]
     real = [r for r in results if not r.baseline]
     if not baselines or not real:
         return []
     base = baselines[0]
     allowed = base.ping_machine_ms / TARGET_RATIO
-    before_db = base.machine_ms(base.submit)
+    before = base.machine_ms(base.submit)
     lines = [
         f"Budget at the {TARGET_RATIO:.0%} target: a submission may use {1 / TARGET_RATIO:g} "
-        f"pings' worth of the machine's CPU, {_f(allowed, 2)} ms here. The survey without "
-        f"its database work (baseline) already uses {_f(before_db, 2)} ms and reaches "
-        f"{_f(base.ratio * 100, 1)} %, which leaves {_f(allowed - before_db, 2)} ms for the "
-        "integrity checks and the transaction that stores the answer. Measured, they take:",
+        f"pings' worth of the machine's CPU, {_f(allowed, 2)} ms in the baseline's run. "
+        f"The survey with its integrity checks and its storing step taken out (baseline: "
+        f"rate counters, burst query, device cookie, the transaction) already uses "
+        f"{_f(before, 2)} ms and reaches {_f(base.ratio * 100, 1)} %, which leaves "
+        f"{_f(allowed - before, 2)} ms for those steps. Measured (machine CPU per "
+        "submission beyond the baseline's, at the baseline's speed), they take:",
         "",
     ]
     for r in real:
-        # Each run's own ping cost rescales the baseline to that run's speed of the machine.
-        scale = r.ping_machine_ms / base.ping_machine_ms
-        lines.append(f"- {r.db}: {_f(r.machine_ms(r.submit) - before_db * scale, 2)} ms "
-                     f"(a submission uses {_f(r.machine_ms(r.submit), 2)} ms in all)")
+        scale = base.ping_machine_ms / r.ping_machine_ms
+        lines.append(f"- {r.db}: {_f(r.machine_ms(r.submit) * scale - before, 2)} ms "
+                     f"(a submission uses {_f(r.machine_ms(r.submit), 2)} ms in all in its "
+                     "own run)")
     return lines + [""]
 
 
@@ -1045,10 +1057,11 @@ temporary file.
 .venv/bin/python bench/submit_bench.py --help                         # workers, clients, ...
 ```
 
-It takes about two minutes for both databases (20 s per phase) and exits 0 only when every
-target passes. Run it on an otherwise idle machine: the client, the server and the database
-share the same CPUs, so the script waits for other load to settle before each phase and
-flags a window in which other processes used more than 10 % of the CPUs.
+It takes about eight minutes for both databases and the baseline (20 s per phase) and
+exits 0 only when every target passes. Run it on an otherwise idle machine: the client,
+the server and the database share the same CPUs, so the script waits for other load to
+settle before each phase and flags a window in which other processes used more than 10 %
+of the CPUs.
 
 Per database: fresh schema (`flask db upgrade`) and the District 1 demo (`flask seed demo`),
 gunicorn on a free loopback port, then with the same number of concurrent clients
@@ -1111,10 +1124,16 @@ def render_section(results: list[Result], args: argparse.Namespace, info: dict[s
         lines.append("")
         lines += [f"- {n}" for n in notes]
         lines.append("")
-    verdict = all(all(r.checks().values()) for r in results)  # a baseline must not fail
+    verdict = _verdict(results)
     lines.append(f"Overall: {'all targets PASS' if verdict else 'some targets FAIL'}.")
     lines.append(SECTION_END)
     return "\n".join(lines) + "\n"
+
+
+def _verdict(results: list[Result]) -> bool:
+    """Every target of every real run passes; a baseline's own checks are shown, not
+    counted."""
+    return all(all(r.checks().values()) for r in results if not r.baseline)
 
 
 def write_markdown(path: Path, section: str) -> None:
@@ -1207,8 +1226,14 @@ def main(argv: list[str] | None = None) -> int:
         args.code = describe_code(args)
         for kind in kinds:
             results.append(bench_database(kind, args, workdir))
-        if args.baseline:
-            results.append(bench_database("sqlite", args, workdir, baseline=True))
+        if args.baseline and not (Path(args.app_dir) / "bench" / "unstored_app.py").exists():
+            log("the code measured has no bench/unstored_app.py: no baseline")
+        elif args.baseline:
+            try:
+                results.append(bench_database("sqlite", args, workdir, baseline=True))
+            except (BenchError, subprocess.SubprocessError) as exc:
+                # The real runs took minutes: report them without the baseline.
+                log(f"baseline aborted, the other results are kept: {exc}")
     except (BenchError, Watchdog, subprocess.SubprocessError) as exc:
         log(f"benchmark aborted: {exc}")
         return 2
@@ -1244,7 +1269,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.write if args.write.is_absolute() else Path.cwd() / args.write
         write_markdown(path, render_section(results, args, info, command, started))
         print(f"\nwrote {path}")
-    return 0 if all(all(r.checks().values()) for r in results) else 1
+    return 0 if _verdict(results) else 1
 
 
 if __name__ == "__main__":
