@@ -353,7 +353,8 @@ def _client_process(
 # --------------------------------------------------------------------------------------
 
 
-def statistics_mean(values: list[float]) -> float:
+def _mean(values: list[float]) -> float:
+    """Mean of the values that are numbers; NaN when there are none."""
     values = [v for v in values if not math.isnan(v)]
     return sum(values) / len(values) if values else math.nan
 
@@ -711,9 +712,12 @@ class Result:
                 *(p for p in (self.ping_after, self.paced) if p is not None)]
 
     @property
+    def ping_phases(self) -> list[Phase]:
+        return [p for p in (self.ping, self.ping_after) if p is not None]
+
+    @property
     def ceiling(self) -> float:
-        pings = [p.rate for p in (self.ping, self.ping_after) if p is not None]
-        return sum(pings) / len(pings)
+        return _mean([p.rate for p in self.ping_phases])
 
     @property
     def accepted(self) -> int:
@@ -731,8 +735,7 @@ class Result:
 
     @property
     def ping_machine_ms(self) -> float:
-        return statistics_mean([self.machine_ms(p) for p in (self.ping, self.ping_after)
-                                if p is not None])
+        return _mean([self.machine_ms(p) for p in self.ping_phases])
 
     def checks(self) -> dict[str, bool]:
         if self.baseline:
@@ -950,7 +953,7 @@ def summary_rows(results: list[Result]) -> list[tuple[str, ...]]:
         rows.append((label, *(fn(r) for r in results)))
 
     row("`GET /ping` req/s before / after the submissions", lambda r: " / ".join(
-        _f(p.rate, 0) for p in (r.ping, r.ping_after) if p is not None))
+        _f(p.rate, 0) for p in r.ping_phases))
     row("`GET /ping` req/s (ceiling: their mean)", lambda r: _f(r.ceiling, 0))
     row("`GET /ping` p50 / p95 / p99 ms", lambda r: " / ".join(
         _f(r.ping.ms("get", q)) for q in (0.5, 0.95, 0.99)))
