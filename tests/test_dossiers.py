@@ -308,6 +308,27 @@ def test_responses_with_a_listed_code_at_the_same_unit_become_verified(app, demo
             AuditEntry.action == "dossiers.import")).one()["verified_responses"] == 1
 
 
+
+def test_verifying_looks_codes_up_in_their_index_not_through_the_unit(app, demo):
+    """With no statistics (SQLite, never ANALYZEd) a plain ``unit_id = ?`` made the
+    planner read all of a unit's responses for every chunk of codes."""
+    with app.app_context():
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == "Q1-BN"))
+        statement = dossiers.verify_statement(unit_id, [hash_code(code(1)), hash_code(code(2))])
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            plan = " ".join(row[-1] for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql))
+        else:
+            # A near-empty table is read whole whatever the indexes: ask for an index.
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+        db.session.rollback()
+    assert "ix_response_dossier_hash" in plan
+    assert "ix_response_unit_id_submitted_at" not in plan
+
+
 # --- the admin page --------------------------------------------------------------------
 
 
