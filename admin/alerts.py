@@ -12,10 +12,10 @@ from wtforms import DateField, FloatField, IntegerField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from satisfaction.alerts import RuleError, add_rule, measure_label
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
 from satisfaction.models import Alert, AlertRule, AlertState, AuditEntry, InboxEntry
 from satisfaction.reports import source_of
-from satisfaction.types import utcnow
 
 from . import bp
 from .forms import EmptyForm

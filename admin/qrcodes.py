@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from satisfaction import posters
 from satisfaction.access import require_unit, visible_units
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
 from satisfaction.links import display_short_code, kiosk_url, short_url, survey_url
 from satisfaction.models import (
@@ -47,7 +48,6 @@ from satisfaction.qrcodes import (
     rotate_code,
     set_dossier_mode,
 )
-from satisfaction.types import utcnow
 
 from . import bp
 

@@ -19,18 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from satisfaction import exports, periods
+from satisfaction import exports
 from satisfaction.access import visible_indices, visible_units
 from satisfaction.charts import trend_svg
+from satisfaction.indices import periods
+from satisfaction.indices.measures import lowest_items
 from satisfaction.models import UnitKind
-from satisfaction.reports import (
-    BELOW,
-    MEETS,
-    NO_DATA,
-    ReportError,
-    lowest_items,
-    unit_report,
-)
+from satisfaction.reports import BELOW, MEETS, NO_DATA, ReportError, unit_report
 
 from . import bp
 

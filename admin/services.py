@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
 from satisfaction.models import (
     Counter,
@@ -21,7 +22,6 @@ from satisfaction.models import (
     User,
 )
 from satisfaction.privacy import keyed_hash
-from satisfaction.types import utcnow
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

@@ -7,9 +7,9 @@ import secrets
 
 import sqlalchemy as sa
 
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
 from satisfaction.models import ApiToken, User
-from satisfaction.types import utcnow
 
 PREFIX = "sat_"
 

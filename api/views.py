@@ -7,11 +7,11 @@ from datetime import date
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
-from satisfaction import periods
 from satisfaction.access import scope_for, visible_indices, visible_units
 from satisfaction.extensions import csrf, db
+from satisfaction.indices import periods
+from satisfaction.indices.questionnaires import parse_definition
 from satisfaction.models import Questionnaire
-from satisfaction.questionnaires import parse_definition
 from satisfaction.reports import ReportError, unit_report
 
 from . import bp, services

@@ -154,8 +154,8 @@ def measure(app, token: str, runs: int) -> dict:
 
     from satisfaction.cli import SYSTEM_SCOPE
     from satisfaction.extensions import db
+    from satisfaction.indices.periods import year
     from satisfaction.models import DailyCount, Response
-    from satisfaction.periods import year
     from satisfaction.reports import unit_report
 
     service, api = [], []

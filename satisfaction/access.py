@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 
-from .extensions import db
-from .models import IndexDefinition, Role, Unit, User
+from satisfaction.extensions import db
+from satisfaction.models import IndexDefinition, Role, Unit, User
 
 OBSERVER_INDICES = frozenset({"sipas"})
 

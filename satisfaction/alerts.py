@@ -16,10 +16,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import counting, periods, statistics
-from .access import subtrees
-from .extensions import db
-from .models import (
+from satisfaction import clock
+from satisfaction.access import subtrees
+from satisfaction.clock import utcnow
+from satisfaction.extensions import db
+from satisfaction.indices import periods, respondents, statistics
+from satisfaction.indices.measures import assess_measure
+from satisfaction.indices.questionnaires import Definition
+from satisfaction.models import (
     Alert,
     AlertRule,
     AlertState,
@@ -31,9 +35,7 @@ from .models import (
     Unit,
     User,
 )
-from .questionnaires import Definition
-from .reports import assess_measure, source_of, tally
-from .types import utcnow
+from satisfaction.reports import source_of, tally
 
 LEVELS = ("overall", "element", "criterion", "all")
 
@@ -150,7 +152,7 @@ DECLINE_H = 4.0
 def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int, dict[int, list]]:
     """Per unit and week (0 = the oldest full week of the window, ending on its last day):
     [sum of respondents' index shares, respondents], from two count rows per unit and day."""
-    from .models import DailyCount
+    from satisfaction.models import DailyCount
 
     source = source_of(rule.index)
     weeks = window.days // 7
@@ -162,7 +164,7 @@ def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int
         sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.value,
                   sa.func.sum(DailyCount.count))
         .where(DailyCount.questionnaire_version_id.in_(source.version_ids),
-               DailyCount.item_code == counting.SHARE_SUM,
+               DailyCount.item_code == respondents.SHARE_SUM,
                DailyCount.unit_id.in_(list(unit_ids)),
                DailyCount.day.between(first, window.end))
         .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.value)
@@ -218,7 +220,8 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
     for unit in units:
         counts, _responses = tallies.counts(below[unit.id])
         for measure in measures:
-            assessment, n = assess_measure(source, measure.code, counts, target, rule.min_n)
+            assessment, n = assess_measure(source.definition, measure.code, counts, target,
+                                            rule.min_n)
             findings.append(Finding(unit, measure.code, assessment, n))
     adjusted = statistics.assess_many([f.assessment for f in findings], rule.false_flag_rate)
     for finding, assessment in zip(findings, adjusted, strict=True):
@@ -289,7 +292,7 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
     Safe to run often: a live alert is never opened twice (also under concurrent runs, by
     the unique index), and notifications are unique per alert and recipient.
     """
-    today = today or counting.local_day(utcnow())
+    today = today or clock.today()
     now = utcnow()
     report = CheckReport()
     rules = db.session.scalars(sa.select(AlertRule).where(AlertRule.is_active.is_(True))
@@ -376,7 +379,7 @@ def escalate(rule: AlertRule, now: datetime) -> int:
     """Live alerts without a recorded remedy after the rule's delay, or past their remedy's
     due date, are escalated to the index owner office (shown first on its page)."""
     limit = now - timedelta(days=rule.escalate_after_days)
-    today = counting.local_day(now)
+    today = clock.local_day(now)
     overdue = db.session.scalars(sa.select(Alert).where(
         Alert.rule_id == rule.id, Alert.state != AlertState.CLEARED.value,
         Alert.escalated_at.is_(None),

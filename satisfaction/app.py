@@ -13,9 +13,9 @@ from flask_babel import format_datetime, format_decimal, get_locale
 from sqlalchemy import event
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from . import writelock
-from .config import load_config
-from .extensions import babel, csrf, db, init_rate_counters, migrate
+from satisfaction import writelock
+from satisfaction.config import load_config
+from satisfaction.extensions import babel, csrf, db, init_rate_counters, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     # Rate-limit counters: in Redis when several app servers must share them.
-    from . import ratestore  # noqa: F401  (registers lazymemory://)
+    from satisfaction import ratestore  # noqa: F401  (registers lazymemory://)
 
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "lazymemory://"
@@ -136,9 +136,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from admin import bp as admin_bp
     from api import bp as api_bp
+    from satisfaction import cli, core, errors
     from survey import bp as survey_bp
-
-    from . import cli, core, errors
 
     app.register_blueprint(core.bp)
     app.register_blueprint(survey_bp)

@@ -14,15 +14,15 @@ from flask import Flask
 from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
-from .access import Scope
-from .app import PROJECT_ROOT
-from .cli_dossiers import dossiers_cli
-from .cli_qr import qr_cli
-from .extensions import db
-from .links import absolute, survey_url
-from .models import Role, Unit, User
-from .questionnaires import QuestionnaireError
-from .seed import seed_district1, sync_questionnaires
+from satisfaction.access import Scope
+from satisfaction.app import PROJECT_ROOT
+from satisfaction.cli_dossiers import dossiers_cli
+from satisfaction.cli_qr import qr_cli
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import QuestionnaireError
+from satisfaction.links import absolute, survey_url
+from satisfaction.models import Role, Unit, User
+from satisfaction.seed import seed_district1, sync_questionnaires
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
 report_cli = AppGroup("report", help="Index reports.")
@@ -63,8 +63,8 @@ def seed_responses(count: int, days: int, questionnaire: str, seed: int, if_empt
     """Add synthetic responses (channel "web") so the reports have something to show."""
     from datetime import date, timedelta
 
-    from .models import Questionnaire, Response
-    from .synthetic import generate
+    from satisfaction.models import Questionnaire, Response
+    from satisfaction.synthetic import generate
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Response)):
         click.echo("Responses exist: no synthetic ones added.")
@@ -103,7 +103,7 @@ SYSTEM_SCOPE = Scope("system", None, None, None, True, True, True)
 @click.option("--name", default=None)
 def users_create(email: str, role: str, unit_code: str | None, name: str | None) -> None:
     """Create a staff account and print its generated password."""
-    from .models import AuditEntry
+    from satisfaction.models import AuditEntry
 
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -133,8 +133,7 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None)
 def users_token(email: str) -> None:
     """Issue a new API token for a user and print it (shown once)."""
     from api.services import issue_token
-
-    from .models import AuditEntry
+    from satisfaction.models import AuditEntry
 
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -158,8 +157,9 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
     """Write an index report for a unit and a period to an XLSX or CSV file."""
     from werkzeug.exceptions import HTTPException
 
-    from . import exports, periods
-    from .reports import ReportError, unit_report
+    from satisfaction import exports
+    from satisfaction.indices import periods
+    from satisfaction.reports import ReportError, unit_report
 
     try:
         chosen = periods.parse(period, start, end)
@@ -183,7 +183,7 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
 def run_import(file: Path, skip_bad: bool, read_import):
     """The shared end of a CSV import: the file refused as a whole, per-row problems on
     stderr, all-or-nothing unless ``skip_bad``; commits and returns the result."""
-    from .paper import ImportRefused
+    from satisfaction.paper import ImportRefused
 
     try:
         result = read_import(file.read_bytes())
@@ -208,7 +208,7 @@ def run_import(file: Path, skip_bad: bool, read_import):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
     """Enter a CSV batch of paper forms (channel "paper")."""
-    from .paper import import_paper_forms
+    from satisfaction.paper import import_paper_forms
 
     result = run_import(file, skip_bad, lambda data: import_paper_forms(
         questionnaire, data, SYSTEM_SCOPE, skip_bad=skip_bad))
@@ -222,7 +222,7 @@ def responses_forget_clients(days: int | None) -> None:
     """Clear the client and network hashes older than the retention period (run daily)."""
     from flask import current_app
 
-    from .quarantine import forget_client_hashes
+    from satisfaction.quarantine import forget_client_hashes
 
     days = current_app.config["CLIENT_HASH_RETENTION_DAYS"] if days is None else days
     n = forget_client_hashes(days)
@@ -239,7 +239,7 @@ def responses_forget_clients(days: int | None) -> None:
 def responses_review(response_id: int, decision: str | None, reason: str,
                      email: str | None) -> None:
     """Release or reject a quarantined response."""
-    from .quarantine import ReviewError, review
+    from satisfaction.quarantine import ReviewError, review
 
     if decision is None:
         raise click.UsageError("say --release or --reject")
@@ -261,7 +261,7 @@ def responses_review(response_id: int, decision: str | None, reason: str,
 @counts_cli.command("rebuild")
 def counts_rebuild() -> None:
     """Recompute the per-day counts from the stored responses."""
-    from .counting import rebuild
+    from satisfaction.counting import rebuild
 
     n = rebuild()
     db.session.commit()
@@ -282,7 +282,7 @@ def counts_rebuild() -> None:
 @click.option("--no-owner", is_flag=True, help="Do not e-mail the index owner office.")
 def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner) -> None:
     """Add an alert rule."""
-    from .alerts import RuleError, add_rule
+    from satisfaction.alerts import RuleError, add_rule
 
     try:
         rule = add_rule(index_code=index_code, target=target, window=window, min_n=min_n,
@@ -299,7 +299,7 @@ def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_o
 @rule_cli.command("list")
 def rule_list() -> None:
     """List the alert rules."""
-    from .models import AlertRule
+    from satisfaction.models import AlertRule
 
     for rule in db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)):
         level = rule.level + (" " + rule.code if rule.code else "")
@@ -312,7 +312,7 @@ def rule_list() -> None:
 @click.argument("rule_id", type=int)
 def rule_remove(rule_id: int) -> None:
     """Switch a rule off (its alerts and their history are kept)."""
-    from .models import AlertRule, AuditEntry
+    from satisfaction.models import AlertRule, AuditEntry
 
     rule = db.session.get(AlertRule, rule_id)
     if rule is None:
@@ -332,8 +332,8 @@ def alerts_check(dry_run: bool, today: str | None) -> None:
 
     from sqlalchemy.exc import IntegrityError
 
-    from .alerts import check, deliver_due
-    from .notify import SENDERS
+    from satisfaction.alerts import check, deliver_due
+    from satisfaction.notify import SENDERS
 
     day = date.fromisoformat(today) if today else None
     try:

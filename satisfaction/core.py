@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
+from satisfaction.extensions import db
 
 bp = Blueprint("core", __name__)
 

@@ -17,15 +17,16 @@ import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from . import counting
-from .access import Scope
-from .extensions import db
-from .models import (
+from satisfaction import clock, counting
+from satisfaction.access import Scope
+from satisfaction.clock import utcnow
+from satisfaction.extensions import db
+from satisfaction.models import (
     AuditEntry,
     Dossier,
     DossierDayCount,
@@ -35,9 +36,8 @@ from .models import (
     Unit,
     VerifiedDayCount,
 )
-from .paper import ImportRefused, ImportResult, RowError
-from .privacy import dossier_hash
-from .types import utcnow
+from satisfaction.paper import ImportRefused, ImportResult, RowError
+from satisfaction.privacy import dossier_hash
 
 #: Receipt codes of the one-stop systems: letters, digits, dots, dashes and slashes,
 #: e.g. ``000.00.20.H29-221103-0012``.
@@ -177,7 +177,7 @@ def import_dossiers(
 
     units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
     fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
-    today = today or counting.local_day(datetime.now(counting.LOCAL_TZ))
+    today = today or clock.today()
     result = DossierImportResult()
     good: list[_Row] = []
     #: Hash -> the line where the code first appeared, to name it in a duplicate's error.
@@ -316,7 +316,7 @@ def _verify_responses(rows: list[_Row]) -> int:
                 verified += 1
                 # Quarantined answers are counted when (if) they are released.
                 if status == ResponseStatus.ACCEPTED.value:
-                    key = (counting.local_day(submitted_at), unit_id, version_id)
+                    key = (clock.local_day(submitted_at), unit_id, version_id)
                     counted[key] = counted.get(key, 0) + 1
     counting.add_to(VerifiedDayCount.__table__, counted)
     return verified

@@ -6,18 +6,17 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import datetime, time
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .access import Scope, descendants
-from .counting import LOCAL_TZ, local_day
-from .extensions import db
-from .models import Answer, Counter, ProcedureField, Response, ResponseStatus, Unit
-from .questionnaires import text
-from .reports import Report
+from satisfaction.access import Scope, descendants
+from satisfaction.clock import local_bounds, local_day
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import text
+from satisfaction.models import Answer, Counter, ProcedureField, Response, ResponseStatus, Unit
+from satisfaction.reports import Report
 
 STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}
 BOM = "\ufeff"
@@ -147,8 +146,7 @@ def responses_csv(report: Report, scope: Scope) -> Iterator[str]:
     # Plain values only: the rows are produced after the request's session has committed.
     item_codes = [item.code for item in report.source.definition.items()]
     subtree = sorted(u for u in descendants(report.unit.id) if scope.sees_unit(u))
-    start = datetime.combine(report.period.start, time.min, LOCAL_TZ)
-    end = datetime.combine(report.period.end, time.max, LOCAL_TZ)
+    start, end = local_bounds(report.period.start, report.period.end)
     version_ids = list(report.source.version_ids)
     questionnaire_code = report.source.questionnaire.code
 

@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .types import UTCDateTime, utcnow
+from satisfaction.clock import utcnow
+from satisfaction.extensions import db
+from satisfaction.types import UTCDateTime
 
 
 class UnitKind(enum.StrEnum):

@@ -12,9 +12,9 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
-from .links import absolute
-from .models import Alert, Notification
-from .reports import source_of
+from satisfaction.links import absolute
+from satisfaction.models import Alert, Notification
+from satisfaction.reports import source_of
 
 
 def _fmt(value: float | None) -> str:
@@ -31,7 +31,7 @@ def alert_link(alert: Alert) -> str:
 def compose(alert: Alert) -> tuple[str, str]:
     """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
     interval, the target and the link to the report."""
-    from .alerts import measure_label
+    from satisfaction.alerts import measure_label
 
     definition = source_of(alert.rule.index).definition
     measure = measure_label(definition, alert.measure)

@@ -16,10 +16,11 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from . import counting
-from .access import Scope
-from .extensions import db
-from .models import (
+from satisfaction import clock, counting
+from satisfaction.access import Scope
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import NO_OPINION, parse_definition
+from satisfaction.models import (
     Answer,
     AuditEntry,
     Channel,
@@ -30,7 +31,6 @@ from .models import (
     ResponseStatus,
     Unit,
 )
-from .questionnaires import NO_OPINION, parse_definition
 
 COMMENT_MAX_LENGTH = 2000
 MAX_ROWS = 50_000
@@ -118,7 +118,7 @@ def import_paper_forms(
 
     units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
     fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
-    today = today or counting.local_day(datetime.now(counting.LOCAL_TZ))
+    today = today or clock.today()
     result = ImportResult()
     good: list[tuple[Unit, date, dict[str, int | None], dict[str, str]]] = []
     try:
@@ -183,7 +183,7 @@ def import_paper_forms(
     if result.errors and not skip_bad:
         return result
     for unit, day, answers, extra in good:
-        submitted_at = datetime.combine(day, PAPER_TIME, counting.LOCAL_TZ)
+        submitted_at = datetime.combine(day, PAPER_TIME, clock.LOCAL_TZ)
         response = Response(
             submission_key=str(uuid.uuid4()),
             questionnaire_version_id=version.id,

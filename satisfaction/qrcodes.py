@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .counting import local_day
-from .extensions import db
-from .models import (
+from satisfaction.clock import local_day, utcnow
+from satisfaction.extensions import db
+from satisfaction.models import (
     AuditEntry,
     Channel,
     Counter,
@@ -24,7 +24,6 @@ from .models import (
     Questionnaire,
     Unit,
 )
-from .types import utcnow
 
 #: Letters and digits nobody confuses on a printed sign: no 0/O, 1/I/L.
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -13,10 +13,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from . import counting
-from .access import Scope
-from .extensions import db
-from .models import (
+from satisfaction import clock, counting
+from satisfaction.access import Scope
+from satisfaction.clock import utcnow
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import parse_definition
+from satisfaction.models import (
     AuditEntry,
     DossierClaim,
     Questionnaire,
@@ -24,8 +26,6 @@ from .models import (
     Response,
     ResponseStatus,
 )
-from .questionnaires import parse_definition
-from .types import utcnow
 
 REASON_MAX_LENGTH = 1000
 
@@ -114,7 +114,7 @@ def review(response_id: int, decision: str, reason: str, *, scope: Scope,
         raise ReviewError("already_reviewed")
     if decision == Decision.RELEASE:
         version = response.questionnaire_version
-        day = counting.local_day(response.submitted_at)
+        day = clock.local_day(response.submitted_at)
         if response.verified:
             counting.add_verified(day, response.unit_id, version.id)
         counting.add_response(

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from . import counting, scoring, statistics
-from .access import Scope, require_index, require_unit, subtrees
-from .counting import LOCAL_TZ, NO_OPINION_KEY
-from .extensions import db
-from .models import (
+from satisfaction.access import Scope, require_index, require_unit, subtrees
+from satisfaction.clock import local_bounds
+from satisfaction.counting import NO_OPINION_KEY
+from satisfaction.extensions import db
+from satisfaction.indices import measures, scoring, statistics
+from satisfaction.indices.periods import Period
+from satisfaction.indices.questionnaires import Definition, parse_definition
+from satisfaction.models import (
     DailyCount,
     DailyResponseCount,
     Dossier,
@@ -31,12 +34,8 @@ from .models import (
     Unit,
     VerifiedDayCount,
 )
-from .periods import Period
-from .questionnaires import Definition, parse_definition
 
 MEETS, BELOW, NO_DATA = "meets", "below", "no_data"
-#: How many of the lowest criteria a report highlights.
-LOWEST = 3
 
 Month = tuple[int, int]
 
@@ -49,22 +48,6 @@ class Source:
     version_ids: tuple[int, ...]
     definition: Definition
     structure: scoring.Structure
-
-
-def structure_of(definition: Definition) -> scoring.Structure:
-    scale = definition.scored_scale
-    values = [option.value for option in scale.options]
-    return scoring.Structure(
-        elements=tuple(
-            scoring.ElementSpec(
-                group.code,
-                tuple(scoring.ItemSpec(item.code, item.reverse) for item in group.items),
-            )
-            for group in definition.elements
-        ),
-        scale_min=min(values),
-        scale_max=max(values),
-    )
 
 
 class ReportError(ValueError):
@@ -85,7 +68,7 @@ def source_of(index: IndexDefinition, questionnaire_code: str | None = None) -> 
         questionnaire,
         tuple(v.id for v in questionnaire.versions),
         definition,
-        structure_of(definition),
+        measures.structure_of(definition),
     )
 
 
@@ -289,11 +272,6 @@ class Intake:
                         self.listed)
 
 
-def _local_bounds(period: Period) -> tuple[datetime, datetime]:
-    return (datetime.combine(period.start, time.min, LOCAL_TZ),
-            datetime.combine(period.end, time.max, LOCAL_TZ))
-
-
 def intake(source: Source, unit_ids: Iterable[int], period: Period) -> Intake:
     """At most four grouped queries for every unit of a report at once, whatever the
     number of units. Quarantined responses are few and have their own partial index;
@@ -303,7 +281,7 @@ def intake(source: Source, unit_ids: Iterable[int], period: Period) -> Intake:
     result = Intake()
     if not units:
         return result
-    start, end = _local_bounds(period)
+    start, end = local_bounds(period.start, period.end)
     in_report = (Response.questionnaire_version_id.in_(source.version_ids),
                  Response.submitted_at.between(start, end))
     result.quarantined = {unit_id: int(n) for unit_id, n in db.session.execute(
@@ -416,68 +394,16 @@ def _result(index, source, unit, tallies, subtree, target, months=None,
                       figures.coverage(tallies, subtree) if figures else None)
 
 
-def lowest_items(score: scoring.IndexScore, limit: int = LOWEST) -> tuple[scoring.ItemScore, ...]:
-    items = [item for element in score.elements for item in element.items
-             if item.value is not None]
-    return tuple(sorted(items, key=lambda item: (item.value, item.code))[:limit])
-
-
 #: Used on reports when the index has no active alert rule.
 DEFAULT_MIN_N, DEFAULT_RATE = 30, 0.05
 
 
-def good_values(item) -> set[int]:
-    ordered = sorted(item.scale.values)
-    return set(ordered[:2] if item.reverse else ordered[-2:])
-
-
-def share_of(item, distribution) -> tuple[int, int]:
-    """(satisfied, answered) for a criterion: answers in the two best values."""
-    good = good_values(item)
-    n = sum(c for v, c in distribution.items() if v is not None)
-    return sum(c for v, c in distribution.items() if v in good), n
-
-
-def assess_measure(source: Source, code: str, counts, target: float,
-                   min_n: int) -> tuple[statistics.Assessment, int]:
-    """One measure of one unit against ``target`` (a proportion), before any correction:
-    a criterion by the exact binomial test on its answers, an element ("A") or the index
-    ("") by a t-test on the respondents' own shares. Returns the assessment and its n."""
-    definition = source.definition
-    if code and code not in {g.code for g in definition.elements}:
-        successes, n = share_of(definition.item(code), counts.get(code, {}))
-        return statistics.assess_proportion(successes, n, target, min_n), n
-    moments = statistics.Moments.from_distribution({
-        counting.score_of(v): c
-        for v, c in counts.get(counting.SCORE_PREFIX + code, {}).items() if v is not None})
-    return statistics.assess_mean(moments, target, min_n), moments.n
-
-
-def assess_measures(source: Source, counts, target: float, min_n: int,
-                    rate: float) -> dict[str, statistics.Assessment]:
-    """Interval and state of the index, each element and each criterion of one unit,
-    Benjamini–Hochberg-adjusted across all of them."""
-    codes = ["", *(g.code for g in source.definition.elements),
-             *(i.code for i in source.definition.scored_items())]
-    raw = [assess_measure(source, code, counts, target, min_n)[0] for code in codes]
-    return dict(zip(codes, statistics.assess_many(raw, rate), strict=True))
-
-
 def _rule_settings(index: IndexDefinition) -> tuple[int, float]:
-    from .models import AlertRule
+    from satisfaction.models import AlertRule
 
     rule = db.session.scalar(sa.select(AlertRule).where(
         AlertRule.index_id == index.id, AlertRule.is_active.is_(True)).order_by(AlertRule.id))
     return (rule.min_n, rule.false_flag_rate) if rule else (DEFAULT_MIN_N, DEFAULT_RATE)
-
-
-def _respondent_share(counts) -> tuple[int, int]:
-    """(rounded sum of respondents' shares, respondents): the index as a binomial count with
-    the respondents, not the correlated answers, as its sample size."""
-    distribution = counts.get(counting.SCORE_PREFIX, {})
-    n = sum(distribution.values())
-    total = sum(counting.score_of(v) * c for v, c in distribution.items())
-    return round(total), n
 
 
 def unit_report(
@@ -527,37 +453,25 @@ def unit_report(
     if with_comments and scope.personal_data:
         comments = recent_comments(source, subtree, period)
     report = Report(index, source, unit, period, result, previous, tuple(trend), children,
-                    lowest_items(result.score), comments)
+                    measures.lowest_items(result.score), comments)
     if index.method == "top_two_box":
         min_n, rate = _rule_settings(index)
         counts, _ = current.counts(subtree)
-        report.evidence = assess_measures(source, counts, target / 100, min_n, rate)
+        report.evidence = measures.assess_measures(source.definition, counts, target / 100,
+                                                   min_n, rate)
         report.min_n = min_n
-        shares = [_respondent_share(current.counts(below[c.unit.id])[0])
+        shares = [measures.respondent_share(current.counts(below[c.unit.id])[0])
                   for c in children]
         if children:
             report.fair = {c.unit.id: shrunk for c, shrunk in
                            zip(children, statistics.shrink(shares), strict=True)}
         before_counts, _ = before.counts(subtree)
-        tests = []
-        for item in source.definition.scored_items():
-            s_now, n_now = share_of(item, counts.get(item.code, {}))
-            s_before, n_before = share_of(item, before_counts.get(item.code, {}))
-            p = statistics.two_proportion_drop_p(s_before, n_before, s_now, n_now)
-            if p is not None:
-                tests.append((item.code, p))
-        if tests:
-            adjusted, rejected = statistics.benjamini_hochberg([p for _, p in tests], rate)
-            report.drops = {code: adj for (code, _), adj, hit in
-                            zip(tests, adjusted, rejected, strict=True) if hit}
+        report.drops = measures.criterion_drops(source.definition, before_counts, counts, rate)
     return report
 
 
 def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):
-    from datetime import datetime, time
-
-    start = datetime.combine(period.start, time.min, LOCAL_TZ)
-    end = datetime.combine(period.end, time.max, LOCAL_TZ)
+    start, end = local_bounds(period.start, period.end)
     rows = db.session.execute(
         sa.select(Response.submitted_at, Response.comment)
         .where(

@@ -15,8 +15,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
-from .models import (
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import (
+    QuestionnaireError,
+    checksum,
+    load_file,
+    shipped_files,
+)
+from satisfaction.models import (
     Channel,
     Counter,
     IndexDefinition,
@@ -30,8 +36,7 @@ from .models import (
     UnitKind,
     User,
 )
-from .qrcodes import new_short_code, new_token
-from .questionnaires import QuestionnaireError, checksum, load_file, shipped_files
+from satisfaction.qrcodes import new_short_code, new_token
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO_ADMIN_EMAIL = "admin@q1.example.vn"
@@ -99,8 +104,8 @@ class CatalogueError(ValueError):
 
 def sync_indices(path: Path = DATA_DIR / "indices.json") -> list[str]:
     """Load the index catalogue; checks each entry against its questionnaires and owner."""
-    from . import scoring
-    from .reports import source_of
+    from satisfaction.indices import scoring
+    from satisfaction.reports import source_of
 
     entries = json.loads(path.read_text(encoding="utf-8"))
     existing = {i.code: i for i in db.session.scalars(sa.select(IndexDefinition))}
@@ -265,8 +270,8 @@ def seed_district1(
 
 def _seed_alert_rule() -> None:
     """The demo's SIPAS rule: 90 % over the last 30 days, at least 30 answers, 5 % FDR."""
-    from .alerts import add_rule
-    from .models import AlertRule
+    from satisfaction.alerts import add_rule
+    from satisfaction.models import AlertRule
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(AlertRule)) == 0:
         add_rule(index_code="sipas", target=90, window="30d", min_n=30, false_flag_rate=0.05)

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from . import counting
-from .extensions import db
-from .models import Counter, Response, Unit
-from .questionnaires import parse_definition
+from satisfaction import clock, counting
+from satisfaction.extensions import db
+from satisfaction.indices import respondents
+from satisfaction.indices.questionnaires import parse_definition
+from satisfaction.models import Counter, Response, Unit
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def generate(
     progress=None,
 ) -> int:
     """Add ``count`` responses between ``start`` and ``end`` (local days) and count them."""
-    from .models import QuestionnaireVersion
+    from satisfaction.models import QuestionnaireVersion
 
     rng = random.Random(seed)
     version = db.session.get(QuestionnaireVersion, version_id)
@@ -78,7 +79,7 @@ def generate(
         for _ in range(size):
             place = rng.choice(places)
             day = start + timedelta(days=rng.randrange(days))
-            moment = datetime.combine(day, time(7, 30), counting.LOCAL_TZ) + timedelta(
+            moment = datetime.combine(day, time(7, 30), clock.LOCAL_TZ) + timedelta(
                 seconds=rng.randrange(10 * 3600)
             )
             response_rows.append({
@@ -97,7 +98,7 @@ def generate(
                 answer_rows.append((next_id, code, value))
                 k = (day, place.unit_id, version_id, code, value or counting.NO_OPINION_KEY)
                 daily[k] = daily.get(k, 0) + 1
-            for (code, value), n in counting.pseudo_counts(definition, given).items():
+            for (code, value), n in respondents.pseudo_counts(definition, given).items():
                 k = (day, place.unit_id, version_id, code, value)
                 daily[k] = daily.get(k, 0) + n
             next_id += 1

@@ -22,10 +22,10 @@ from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from satisfaction import integrity, privacy
+from satisfaction.clock import utcnow
 from satisfaction.extensions import client_address, db, rate_counters
 from satisfaction.integrity import Flag
 from satisfaction.models import Response
-from satisfaction.types import utcnow
 
 DEVICE_COOKIE = "sv_device"
 

@@ -19,8 +19,8 @@ from werkzeug.datastructures import MultiDict
 
 from satisfaction.dossiers import normalise_code
 from satisfaction.errors import ForgedInput
+from satisfaction.indices.questionnaires import NO_OPINION, Definition
 from satisfaction.models import DossierMode, RespondentKind
-from satisfaction.questionnaires import NO_OPINION, Definition
 
 COMMENT_MAX_LENGTH = 2000
 

@@ -18,8 +18,10 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from satisfaction import counting, writelock
+from satisfaction import clock, counting, writelock
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import Definition, parse_definition
 from satisfaction.models import (
     Answer,
     Counter,
@@ -33,8 +35,6 @@ from satisfaction.models import (
     Unit,
 )
 from satisfaction.qrcodes import normalise_short_code
-from satisfaction.questionnaires import Definition, parse_definition
-from satisfaction.types import utcnow
 
 _SUBMISSION_SALT = "survey-submission"
 #: Procedure fields change a few times a year; a process re-reads them this often.
@@ -137,7 +137,7 @@ def find_target(token: str, today: datetime | None = None) -> SurveyTarget | Non
                 return target
     # Core execution on the session's connection: no ORM entities are needed here.
     row = db.session.connection().execute(
-        _target_statement(), {"token": token, "day": counting.local_day(now), "now": now}
+        _target_statement(), {"token": token, "day": clock.local_day(now), "now": now}
     ).first()
     target = SurveyTarget(*row) if row else None
     if ttl and today is None:
@@ -401,7 +401,7 @@ def store_response(
     if answers:
         _insert_answers(connection, response_id, answers)
     if status == ResponseStatus.ACCEPTED.value:
-        day = counting.local_day(submitted_at)
+        day = clock.local_day(submitted_at)
         counting.add_response(
             day=day,
             unit_id=target.unit_id,

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from helpers import count, filled_survey, read_form
 
+from satisfaction.clock import utcnow
 from satisfaction.extensions import db
 from satisfaction.models import Answer, QrToken, Response
-from satisfaction.types import utcnow
 
 
 def assert_nothing_stored(app):

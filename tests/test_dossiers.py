@@ -14,11 +14,13 @@ from helpers import count, read_form
 from openpyxl import load_workbook
 from test_reports import make_user, sign_in
 
-from satisfaction import counting, dossiers
+from satisfaction import clock, counting, dossiers
 from satisfaction.access import scope_for
 from satisfaction.cli import SYSTEM_SCOPE
 from satisfaction.dossiers import hash_code, import_dossiers, parse_day
 from satisfaction.extensions import db
+from satisfaction.indices.periods import month
+from satisfaction.indices.questionnaires import parse_definition
 from satisfaction.models import (
     Answer,
     AuditEntry,
@@ -31,8 +33,6 @@ from satisfaction.models import (
     Unit,
     User,
 )
-from satisfaction.periods import month
-from satisfaction.questionnaires import parse_definition
 from satisfaction.reports import coverage, unit_report
 
 HEADER = ["code", "unit", "procedure_field", "received_on", "returned_on"]
@@ -276,7 +276,7 @@ def add_response(unit_code: str, day: date, *, dossier: str | None = None,
     response = Response(
         submission_key=str(uuid.uuid4()), questionnaire_version_id=version.id,
         unit_id=unit_id, respondent_kind="citizen", channel="qr", locale="vi",
-        submitted_at=datetime.combine(day, time(10, 0), counting.LOCAL_TZ),
+        submitted_at=datetime.combine(day, time(10, 0), clock.LOCAL_TZ),
         status=status, dossier_hash=hash_code(dossier) if dossier else None,
         flags=["too_fast"] if status == ResponseStatus.QUARANTINED.value else None,
     )

@@ -16,12 +16,14 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
-from satisfaction import counting, periods, quarantine, reports
+from satisfaction import clock, counting, quarantine, reports
 from satisfaction.access import Scope
 from satisfaction.app import create_app
+from satisfaction.clock import utcnow
 from satisfaction.config import load_config
 from satisfaction.dossiers import hash_code
 from satisfaction.extensions import db
+from satisfaction.indices import periods
 from satisfaction.models import (
     AuditEntry,
     DailyResponseCount,
@@ -32,7 +34,6 @@ from satisfaction.models import (
     Unit,
     User,
 )
-from satisfaction.types import utcnow
 
 #: What a deployment runs with: the defaults of the configuration.
 PRODUCTION = {
@@ -257,7 +258,7 @@ def _review(client, response_id, decision, reason):
 def _ward_report(app):
     """The SIPAS report of the ward for this month, as the report pages compute it."""
     with app.app_context():
-        today = counting.local_day(utcnow())
+        today = clock.today()
         report = reports.unit_report(SYSTEM, "sipas", "Q1-BN", periods.month(today.year,
                                                                             today.month))
         return report.result.responses, report.result.value, report.result.coverage.quarantined

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpers import count, read_form
 from test_reports import ITEMS, make_user, paper_csv, sign_in
 
-from satisfaction import counting
+from satisfaction import clock
 from satisfaction.extensions import db
 from satisfaction.models import (
     Answer,
@@ -40,7 +40,7 @@ def test_cli_imports_a_clean_batch(runner, app, demo, tmp_path):
         assert [r.channel for r in stored] == ["paper", "paper"]
         assert [r.unit.code for r in stored] == ["Q1-BN", "Q1-CK"]
         assert stored[0].comment == "Rất tốt" and stored[0].counter_id is None
-        assert counting.local_day(stored[0].submitted_at).isoformat() == "2026-03-02"
+        assert clock.local_day(stored[0].submitted_at).isoformat() == "2026-03-02"
         answers = {a.item_code: a.value for a in stored[1].answers}
         assert answers["B2"] is None and len(answers) == 22
 

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from helpers import filled_survey
 
 from satisfaction.extensions import db
-from satisfaction.models import QuestionnaireVersion
-from satisfaction.questionnaires import (
+from satisfaction.indices.questionnaires import (
     QuestionnaireError,
     checksum,
     load_file,
     parse_definition,
     shipped_files,
 )
+from satisfaction.models import QuestionnaireVersion
 from satisfaction.seed import sync_questionnaires
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from satisfaction.scoring import (
+from satisfaction.indices.scoring import (
     METHODS,
     ElementSpec,
     IndexScore,
@@ -566,7 +566,7 @@ def test_random_counts_against_expanded_answers():
 
 def test_scoring_imports_neither_flask_nor_sqlalchemy():
     code = (
-        "import satisfaction.scoring, sys; "
+        "import satisfaction.indices.scoring, sys; "
         "assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules"
     )
     done = subprocess.run(
@@ -577,7 +577,7 @@ def test_scoring_imports_neither_flask_nor_sqlalchemy():
 
 def test_scoring_imports_only_the_standard_library():
     code = (
-        "import sys; before = set(sys.modules); import satisfaction.scoring; "
+        "import sys; before = set(sys.modules); import satisfaction.indices.scoring; "
         "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
         "extra = new - set(sys.stdlib_module_names) - {'satisfaction'}; "
         "assert not extra, extra"

@@ -21,7 +21,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from statsmodels.stats.weightstats import DescrStatsW
 
-from satisfaction.statistics import (
+from satisfaction.indices.statistics import (
     STATES,
     Assessment,
     CusumResult,
@@ -765,7 +765,7 @@ def test_simulation_false_flags_stay_within_the_rate():
 
 def test_statistics_imports_neither_flask_nor_the_database():
     code = (
-        "import sys; import satisfaction.statistics; "
+        "import sys; import satisfaction.indices.statistics; "
         "loaded = {m.split('.')[0] for m in sys.modules}; "
         "bad = loaded & {'flask', 'sqlalchemy', 'flask_sqlalchemy', 'statsmodels', 'pandas'}; "
         "assert not bad, bad"

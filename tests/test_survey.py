@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from helpers import count, filled_survey, read_form
 
 from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import NO_OPINION
 from satisfaction.models import Answer, Counter, QrToken, Response, Unit
-from satisfaction.questionnaires import NO_OPINION
 
 
 def test_form_shows_ward_counter_and_all_22_criteria_in_vietnamese(survey):

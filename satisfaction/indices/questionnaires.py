@@ -26,7 +26,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ITEM_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 SCALE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
-DATA_DIR = Path(__file__).parent / "data" / "questionnaires"
+DATA_DIR = Path(__file__).parent.parent / "data" / "questionnaires"
 
 
 class QuestionnaireError(ValueError):

@@ -1,0 +1,110 @@
+"""The measures of a questionnaire — the index, its elements, its criteria — and the
+evidence about each against a target. Pure code over answer counts: no Flask, no database.
+
+A criterion's share is tested on its answers (exact binomial); an element or the index on
+the respondents' own shares (a t-test over the pseudo-items of ``respondents``), because one
+person's answers to several criteria are correlated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from satisfaction.indices import respondents, scoring, statistics
+from satisfaction.indices.questionnaires import Definition, Item
+
+#: How many of the lowest criteria a report highlights.
+LOWEST = 3
+
+Counts = Mapping[str, Mapping[int | None, int]]
+
+
+def structure_of(definition: Definition) -> scoring.Structure:
+    """The scoring structure (elements, items, reversed items, scale) of a definition."""
+    values = [option.value for option in definition.scored_scale.options]
+    return scoring.Structure(
+        elements=tuple(
+            scoring.ElementSpec(
+                group.code,
+                tuple(scoring.ItemSpec(item.code, item.reverse) for item in group.items),
+            )
+            for group in definition.elements
+        ),
+        scale_min=min(values),
+        scale_max=max(values),
+    )
+
+
+def measure_codes(definition: Definition) -> list[str]:
+    """"" for the index, then the elements' codes, then the criteria's."""
+    return ["", *(g.code for g in definition.elements),
+            *(i.code for i in definition.scored_items())]
+
+
+def good_values(item: Item) -> set[int]:
+    ordered = sorted(item.scale.values)
+    return set(ordered[:2] if item.reverse else ordered[-2:])
+
+
+def share_of(item: Item, distribution: Mapping[int | None, int]) -> tuple[int, int]:
+    """(satisfied, answered) for a criterion: answers in the two best values."""
+    good = good_values(item)
+    n = sum(c for v, c in distribution.items() if v is not None)
+    return sum(c for v, c in distribution.items() if v in good), n
+
+
+def assess_measure(definition: Definition, code: str, counts: Counts, target: float,
+                   min_n: int) -> tuple[statistics.Assessment, int]:
+    """One measure of one unit against ``target`` (a proportion), before any correction:
+    a criterion by the exact binomial test on its answers, an element ("A") or the index
+    ("") by a t-test on the respondents' own shares. Returns the assessment and its n."""
+    if code and code not in {g.code for g in definition.elements}:
+        successes, n = share_of(definition.item(code), counts.get(code, {}))
+        return statistics.assess_proportion(successes, n, target, min_n), n
+    moments = statistics.Moments.from_distribution({
+        respondents.score_of(v): c
+        for v, c in counts.get(respondents.SCORE_PREFIX + code, {}).items() if v is not None})
+    return statistics.assess_mean(moments, target, min_n), moments.n
+
+
+def assess_measures(definition: Definition, counts: Counts, target: float, min_n: int,
+                    rate: float) -> dict[str, statistics.Assessment]:
+    """Interval and state of the index, each element and each criterion of one unit,
+    Benjamini–Hochberg-adjusted across all of them."""
+    codes = measure_codes(definition)
+    raw = [assess_measure(definition, code, counts, target, min_n)[0] for code in codes]
+    return dict(zip(codes, statistics.assess_many(raw, rate), strict=True))
+
+
+def respondent_share(counts: Counts) -> tuple[int, int]:
+    """(rounded sum of respondents' shares, respondents): the index as a binomial count with
+    the respondents, not the correlated answers, as its sample size."""
+    distribution = counts.get(respondents.SCORE_PREFIX, {})
+    n = sum(distribution.values())
+    total = sum(respondents.score_of(v) * c for v, c in distribution.items())
+    return round(total), n
+
+
+def criterion_drops(definition: Definition, before: Counts, now: Counts,
+                    rate: float) -> dict[str, float]:
+    """Criteria whose share dropped significantly from ``before`` to ``now``: code ->
+    Benjamini–Hochberg-adjusted p-value."""
+    tests = []
+    for item in definition.scored_items():
+        s_now, n_now = share_of(item, now.get(item.code, {}))
+        s_before, n_before = share_of(item, before.get(item.code, {}))
+        p = statistics.two_proportion_drop_p(s_before, n_before, s_now, n_now)
+        if p is not None:
+            tests.append((item.code, p))
+    if not tests:
+        return {}
+    adjusted, rejected = statistics.benjamini_hochberg([p for _, p in tests], rate)
+    return {code: adj for (code, _), adj, hit in zip(tests, adjusted, rejected, strict=True)
+            if hit}
+
+
+def lowest_items(score: scoring.IndexScore,
+                 limit: int = LOWEST) -> tuple[scoring.ItemScore, ...]:
+    items = [item for element in score.elements for item in element.items
+             if item.value is not None]
+    return tuple(sorted(items, key=lambda item: (item.value, item.code))[:limit])
