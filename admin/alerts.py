@@ -13,8 +13,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from satisfaction.alerts import RuleError, add_rule, measure_label
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry
 from satisfaction.extensions import db
-from satisfaction.models import Alert, AlertRule, AlertState, AuditEntry, InboxEntry
 from satisfaction.reports import source_of
 
 from . import bp
@@ -50,7 +51,7 @@ class RuleForm(FlaskForm):
 def visible_alerts():
     query = sa.select(Alert).join(AlertRule).where(g.scope.unit_filter(Alert.unit_id))
     if g.scope.index_codes is not None:
-        from satisfaction.models import IndexDefinition
+        from satisfaction.db.catalogue import IndexDefinition
 
         query = query.join(IndexDefinition, IndexDefinition.id == AlertRule.index_id).where(
             IndexDefinition.code.in_(sorted(g.scope.index_codes)))

@@ -27,17 +27,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from satisfaction import posters
 from satisfaction.access import require_unit, visible_units
 from satisfaction.clock import utcnow
+from satisfaction.db.catalogue import Questionnaire
+from satisfaction.db.codes import Channel, QrToken
+from satisfaction.db.units import Counter, DossierMode, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.links import display_short_code, kiosk_url, short_url, survey_url
-from satisfaction.models import (
-    Channel,
-    Counter,
-    DossierMode,
-    ProcedureField,
-    QrToken,
-    Questionnaire,
-    Unit,
-)
 from satisfaction.qrcodes import (
     QrCodeError,
     code_state,

@@ -22,9 +22,9 @@ from markupsafe import Markup
 from satisfaction import exports
 from satisfaction.access import visible_indices, visible_units
 from satisfaction.charts import trend_svg
+from satisfaction.db.units import UnitKind
 from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
-from satisfaction.models import UnitKind
 from satisfaction.reports import BELOW, MEETS, NO_DATA, ReportError, unit_report
 
 from . import bp

@@ -11,16 +11,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import LoginAttempt, User
+from satisfaction.db.catalogue import Questionnaire
+from satisfaction.db.codes import QrToken
+from satisfaction.db.responses import Response
+from satisfaction.db.units import Counter, Unit
 from satisfaction.extensions import db
-from satisfaction.models import (
-    Counter,
-    LoginAttempt,
-    QrToken,
-    Questionnaire,
-    Response,
-    Unit,
-    User,
-)
 from satisfaction.privacy import keyed_hash
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
@@ -117,7 +113,7 @@ def questionnaire_choices(locale: str) -> list[tuple[str, str]]:
 
 
 def unread_count(user_id: int) -> int:
-    from satisfaction.models import InboxEntry
+    from satisfaction.db.alerts import InboxEntry
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(InboxEntry).where(
         InboxEntry.user_id == user_id, InboxEntry.read_at.is_(None)))

@@ -8,8 +8,8 @@ import secrets
 import sqlalchemy as sa
 
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import ApiToken, User
 from satisfaction.extensions import db
-from satisfaction.models import ApiToken, User
 
 PREFIX = "sat_"
 

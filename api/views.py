@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from satisfaction.access import scope_for, visible_indices, visible_units
+from satisfaction.db.catalogue import Questionnaire
 from satisfaction.extensions import csrf, db
 from satisfaction.indices import periods
 from satisfaction.indices.questionnaires import parse_definition
-from satisfaction.models import Questionnaire
 from satisfaction.reports import ReportError, unit_report
 
 from . import bp, services

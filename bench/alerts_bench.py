@@ -35,8 +35,9 @@ PG_DB = "satisfaction_alerts_bench"
 def build(app, units: int, responses: int) -> float:
     import sqlalchemy as sa
 
+    from satisfaction.db.catalogue import Questionnaire
+    from satisfaction.db.units import Counter, Unit
     from satisfaction.extensions import db
-    from satisfaction.models import Counter, Questionnaire, Unit
     from satisfaction.synthetic import Place, generate
 
     started = time.perf_counter()

@@ -91,8 +91,8 @@ def write_section(path: Path, text: str, begin: str, end: str) -> None:
 def load(app, count: int, seed: int) -> float:
     import sqlalchemy as sa
 
+    from satisfaction.db.catalogue import Questionnaire
     from satisfaction.extensions import db
-    from satisfaction.models import Questionnaire
     from satisfaction.synthetic import generate
 
     started = time.perf_counter()
@@ -153,9 +153,10 @@ def measure(app, token: str, runs: int) -> dict:
     import sqlalchemy as sa
 
     from satisfaction.cli import SYSTEM_SCOPE
+    from satisfaction.db.counts import DailyCount
+    from satisfaction.db.responses import Response
     from satisfaction.extensions import db
     from satisfaction.indices.periods import year
-    from satisfaction.models import DailyCount, Response
     from satisfaction.reports import unit_report
 
     service, api = [], []

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 
+from satisfaction.db.accounts import Role, User
+from satisfaction.db.catalogue import IndexDefinition
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.models import IndexDefinition, Role, Unit, User
 
 OBSERVER_INDICES = frozenset({"sipas"})
 

@@ -19,22 +19,14 @@ import sqlalchemy as sa
 from satisfaction import clock
 from satisfaction.access import subtrees
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import AuditEntry, Role, User
+from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry, Notification
+from satisfaction.db.catalogue import IndexDefinition
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.indices import periods, respondents, statistics
 from satisfaction.indices.measures import assess_measure
 from satisfaction.indices.questionnaires import Definition
-from satisfaction.models import (
-    Alert,
-    AlertRule,
-    AlertState,
-    AuditEntry,
-    InboxEntry,
-    IndexDefinition,
-    Notification,
-    Role,
-    Unit,
-    User,
-)
 from satisfaction.reports import source_of, tally
 
 LEVELS = ("overall", "element", "criterion", "all")
@@ -152,7 +144,7 @@ DECLINE_H = 4.0
 def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int, dict[int, list]]:
     """Per unit and week (0 = the oldest full week of the window, ending on its last day):
     [sum of respondents' index shares, respondents], from two count rows per unit and day."""
-    from satisfaction.models import DailyCount
+    from satisfaction.db.counts import DailyCount
 
     source = source_of(rule.index)
     weeks = window.days // 7

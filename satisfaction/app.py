@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import sqlite3
-from datetime import date
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
-from sqlalchemy import event
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from satisfaction import writelock
 from satisfaction.config import load_config
+from satisfaction.db.engine import configure_sqlite
 from satisfaction.extensions import babel, csrf, db, init_rate_counters, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,30 +51,6 @@ def _check_request_body() -> None:
         raise BadRequest()
 
 
-def _configure_sqlite(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-    # Driver-level SQL (the count upserts) passes dates as they are: store them as the same
-    # ISO text SQLAlchemy's Date type writes (Python 3.12 deprecates the implicit adapter).
-    # By exact type, so datetimes are not affected.
-    sqlite3.register_adapter(date, date.isoformat)
-
-    def on_connect(dbapi_connection, connection_record):
-        cursor = dbapi_connection.cursor()
-        # WAL lets readers work while one writer commits; several gunicorn workers share it.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    with app.app_context():
-        event.listen(db.engine, "connect", on_connect)
-        database = db.engine.url.database
-    if database and database != ":memory:":
-        app.config.setdefault("SQLITE_WRITE_LOCK", database + ".write-lock")
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides the environment (tests, tools)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -99,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     db.init_app(app)
-    _configure_sqlite(app)
+    configure_sqlite(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -18,10 +18,11 @@ from satisfaction.access import Scope
 from satisfaction.app import PROJECT_ROOT
 from satisfaction.cli_dossiers import dossiers_cli
 from satisfaction.cli_qr import qr_cli
+from satisfaction.db.accounts import Role, User
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import QuestionnaireError
 from satisfaction.links import absolute, survey_url
-from satisfaction.models import Role, Unit, User
 from satisfaction.seed import seed_district1, sync_questionnaires
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
@@ -63,7 +64,8 @@ def seed_responses(count: int, days: int, questionnaire: str, seed: int, if_empt
     """Add synthetic responses (channel "web") so the reports have something to show."""
     from datetime import date, timedelta
 
-    from satisfaction.models import Questionnaire, Response
+    from satisfaction.db.catalogue import Questionnaire
+    from satisfaction.db.responses import Response
     from satisfaction.synthetic import generate
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Response)):
@@ -103,7 +105,7 @@ SYSTEM_SCOPE = Scope("system", None, None, None, True, True, True)
 @click.option("--name", default=None)
 def users_create(email: str, role: str, unit_code: str | None, name: str | None) -> None:
     """Create a staff account and print its generated password."""
-    from satisfaction.models import AuditEntry
+    from satisfaction.db.accounts import AuditEntry
 
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -133,7 +135,7 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None)
 def users_token(email: str) -> None:
     """Issue a new API token for a user and print it (shown once)."""
     from api.services import issue_token
-    from satisfaction.models import AuditEntry
+    from satisfaction.db.accounts import AuditEntry
 
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -299,7 +301,7 @@ def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_o
 @rule_cli.command("list")
 def rule_list() -> None:
     """List the alert rules."""
-    from satisfaction.models import AlertRule
+    from satisfaction.db.alerts import AlertRule
 
     for rule in db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)):
         level = rule.level + (" " + rule.code if rule.code else "")
@@ -312,7 +314,8 @@ def rule_list() -> None:
 @click.argument("rule_id", type=int)
 def rule_remove(rule_id: int) -> None:
     """Switch a rule off (its alerts and their history are kept)."""
-    from satisfaction.models import AlertRule, AuditEntry
+    from satisfaction.db.accounts import AuditEntry
+    from satisfaction.db.alerts import AlertRule
 
     rule = db.session.get(AlertRule, rule_id)
     if rule is None:

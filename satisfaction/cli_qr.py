@@ -13,9 +13,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from satisfaction import posters
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.links import base_url, display_short_code, survey_url
-from satisfaction.models import Unit
 from satisfaction.qrcodes import QrCodeError, find_code, printable_codes, rotate_code
 
 qr_cli = AppGroup("qr", help="QR codes of the counters: posters and rotation.")

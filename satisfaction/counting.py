@@ -15,22 +15,19 @@ from functools import cache
 import sqlalchemy as sa
 
 from satisfaction.clock import local_day
-from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import Definition, parse_definition
-from satisfaction.indices.respondents import pseudo_counts
-from satisfaction.models import (
-    Answer,
+from satisfaction.db.catalogue import QuestionnaireVersion
+from satisfaction.db.counts import (
     DailyCount,
     DailyResponseCount,
-    Dossier,
     DossierDayCount,
     MonthlyCount,
     MonthlyResponseCount,
-    QuestionnaireVersion,
-    Response,
-    ResponseStatus,
     VerifiedDayCount,
 )
+from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
+from satisfaction.extensions import db
+from satisfaction.indices.questionnaires import Definition, parse_definition
+from satisfaction.indices.respondents import pseudo_counts
 
 #: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
 NO_OPINION_KEY = 0

@@ -25,17 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from satisfaction import clock, counting
 from satisfaction.access import Scope
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
+from satisfaction.db.responses import Dossier, Response, ResponseStatus
+from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.models import (
-    AuditEntry,
-    Dossier,
-    DossierDayCount,
-    ProcedureField,
-    Response,
-    ResponseStatus,
-    Unit,
-    VerifiedDayCount,
-)
 from satisfaction.paper import ImportRefused, ImportResult, RowError
 from satisfaction.privacy import dossier_hash
 

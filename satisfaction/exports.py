@@ -13,9 +13,10 @@ from openpyxl.styles import Font
 
 from satisfaction.access import Scope, descendants
 from satisfaction.clock import local_bounds, local_day
+from satisfaction.db.responses import Answer, Response, ResponseStatus
+from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import text
-from satisfaction.models import Answer, Counter, ProcedureField, Response, ResponseStatus, Unit
 from satisfaction.reports import Report
 
 STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}

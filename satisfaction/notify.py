@@ -12,8 +12,8 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
+from satisfaction.db.alerts import Alert, Notification
 from satisfaction.links import absolute
-from satisfaction.models import Alert, Notification
 from satisfaction.reports import source_of
 
 

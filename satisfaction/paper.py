@@ -18,19 +18,13 @@ import sqlalchemy as sa
 
 from satisfaction import clock, counting
 from satisfaction.access import Scope
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.catalogue import Questionnaire
+from satisfaction.db.codes import Channel
+from satisfaction.db.responses import Answer, RespondentKind, Response, ResponseStatus
+from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import NO_OPINION, parse_definition
-from satisfaction.models import (
-    Answer,
-    AuditEntry,
-    Channel,
-    ProcedureField,
-    Questionnaire,
-    RespondentKind,
-    Response,
-    ResponseStatus,
-    Unit,
-)
 
 COMMENT_MAX_LENGTH = 2000
 MAX_ROWS = 50_000

@@ -28,8 +28,8 @@ import qrcode.image.svg
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from satisfaction.db.codes import Channel, QrToken
 from satisfaction.links import display_short_code, short_url, survey_url
-from satisfaction.models import Channel, QrToken
 
 FONT_DIR = Path(__file__).parent / "static" / "fonts"
 FONTS = {False: FONT_DIR / "DejaVuSans.ttf", True: FONT_DIR / "DejaVuSans-Bold.ttf"}

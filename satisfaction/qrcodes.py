@@ -13,17 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from satisfaction.clock import local_day, utcnow
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.catalogue import Questionnaire
+from satisfaction.db.codes import Channel, QrToken
+from satisfaction.db.units import Counter, DossierMode, ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.models import (
-    AuditEntry,
-    Channel,
-    Counter,
-    DossierMode,
-    ProcedureField,
-    QrToken,
-    Questionnaire,
-    Unit,
-)
 
 #: Letters and digits nobody confuses on a printed sign: no 0/O, 1/I/L.
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -16,16 +16,11 @@ from sqlalchemy.orm import selectinload
 from satisfaction import clock, counting
 from satisfaction.access import Scope
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.catalogue import Questionnaire, QuestionnaireVersion
+from satisfaction.db.responses import DossierClaim, Response, ResponseStatus
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import parse_definition
-from satisfaction.models import (
-    AuditEntry,
-    DossierClaim,
-    Questionnaire,
-    QuestionnaireVersion,
-    Response,
-    ResponseStatus,
-)
 
 REASON_MAX_LENGTH = 1000
 

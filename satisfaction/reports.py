@@ -15,25 +15,21 @@ import sqlalchemy as sa
 from satisfaction.access import Scope, require_index, require_unit, subtrees
 from satisfaction.clock import local_bounds
 from satisfaction.counting import NO_OPINION_KEY
+from satisfaction.db.catalogue import IndexDefinition, IndexTarget, Questionnaire
+from satisfaction.db.counts import (
+    DailyCount,
+    DailyResponseCount,
+    DossierDayCount,
+    MonthlyCount,
+    MonthlyResponseCount,
+    VerifiedDayCount,
+)
+from satisfaction.db.responses import Dossier, Response, ResponseStatus
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.indices import measures, scoring, statistics
 from satisfaction.indices.periods import Period
 from satisfaction.indices.questionnaires import Definition, parse_definition
-from satisfaction.models import (
-    DailyCount,
-    DailyResponseCount,
-    Dossier,
-    DossierDayCount,
-    IndexDefinition,
-    IndexTarget,
-    MonthlyCount,
-    MonthlyResponseCount,
-    Questionnaire,
-    Response,
-    ResponseStatus,
-    Unit,
-    VerifiedDayCount,
-)
 
 MEETS, BELOW, NO_DATA = "meets", "below", "no_data"
 
@@ -399,7 +395,7 @@ DEFAULT_MIN_N, DEFAULT_RATE = 30, 0.05
 
 
 def _rule_settings(index: IndexDefinition) -> tuple[int, float]:
-    from satisfaction.models import AlertRule
+    from satisfaction.db.alerts import AlertRule
 
     rule = db.session.scalar(sa.select(AlertRule).where(
         AlertRule.index_id == index.id, AlertRule.is_active.is_(True)).order_by(AlertRule.id))

@@ -15,26 +15,17 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from satisfaction.db.accounts import Role, User
+from satisfaction.db.catalogue import IndexDefinition, Questionnaire, QuestionnaireVersion
+from satisfaction.db.codes import Channel, QrToken
+from satisfaction.db.responses import Response
+from satisfaction.db.units import Counter, ProcedureField, Unit, UnitKind
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import (
     QuestionnaireError,
     checksum,
     load_file,
     shipped_files,
-)
-from satisfaction.models import (
-    Channel,
-    Counter,
-    IndexDefinition,
-    ProcedureField,
-    QrToken,
-    Questionnaire,
-    QuestionnaireVersion,
-    Response,
-    Role,
-    Unit,
-    UnitKind,
-    User,
 )
 from satisfaction.qrcodes import new_short_code, new_token
 
@@ -271,7 +262,7 @@ def seed_district1(
 def _seed_alert_rule() -> None:
     """The demo's SIPAS rule: 90 % over the last 30 days, at least 30 answers, 5 % FDR."""
     from satisfaction.alerts import add_rule
-    from satisfaction.models import AlertRule
+    from satisfaction.db.alerts import AlertRule
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(AlertRule)) == 0:
         add_rule(index_code="sipas", target=90, window="30d", min_n=30, false_flag_rate=0.05)

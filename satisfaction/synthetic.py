@@ -17,10 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from satisfaction import clock, counting
+from satisfaction.db.responses import Response
+from satisfaction.db.units import Counter, Unit
 from satisfaction.extensions import db
 from satisfaction.indices import respondents
 from satisfaction.indices.questionnaires import parse_definition
-from satisfaction.models import Counter, Response, Unit
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def generate(
     progress=None,
 ) -> int:
     """Add ``count`` responses between ``start`` and ``end`` (local days) and count them."""
-    from satisfaction.models import QuestionnaireVersion
+    from satisfaction.db.catalogue import QuestionnaireVersion
 
     rng = random.Random(seed)
     version = db.session.get(QuestionnaireVersion, version_id)

@@ -23,9 +23,9 @@ from werkzeug.exceptions import TooManyRequests
 
 from satisfaction import integrity, privacy
 from satisfaction.clock import utcnow
+from satisfaction.db.responses import Response
 from satisfaction.extensions import client_address, db, rate_counters
 from satisfaction.integrity import Flag
-from satisfaction.models import Response
 
 DEVICE_COOKIE = "sv_device"
 

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from satisfaction.db.responses import RespondentKind
+from satisfaction.db.units import DossierMode
 from satisfaction.dossiers import normalise_code
 from satisfaction.errors import ForgedInput
 from satisfaction.indices.questionnaires import NO_OPINION, Definition
-from satisfaction.models import DossierMode, RespondentKind
 
 COMMENT_MAX_LENGTH = 2000
 

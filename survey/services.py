@@ -20,20 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from satisfaction import clock, counting, writelock
 from satisfaction.clock import utcnow
+from satisfaction.db.catalogue import QuestionnaireVersion
+from satisfaction.db.codes import QrToken
+from satisfaction.db.responses import Answer, Dossier, DossierClaim, Response, ResponseStatus
+from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import Definition, parse_definition
-from satisfaction.models import (
-    Answer,
-    Counter,
-    Dossier,
-    DossierClaim,
-    ProcedureField,
-    QrToken,
-    QuestionnaireVersion,
-    Response,
-    ResponseStatus,
-    Unit,
-)
 from satisfaction.qrcodes import normalise_short_code
 
 _SUBMISSION_SALT = "survey-submission"

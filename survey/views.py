@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from satisfaction import integrity, privacy
+from satisfaction.db.codes import Channel
+from satisfaction.db.units import DossierMode
 from satisfaction.errors import ForgedInput, InvalidCode
 from satisfaction.extensions import csrf, db
-from satisfaction.models import Channel, DossierMode
 
 from . import bp, checks, services
 from .forms import HONEYPOT_FIELD, LABELS, RESPONDENT_KINDS, Submission, read_submission

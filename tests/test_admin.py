@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from helpers import read_form
 from werkzeug.security import generate_password_hash
 
+from satisfaction.db.accounts import User
 from satisfaction.extensions import db
-from satisfaction.models import User
 
 WARDS = [
     "Bến Nghé", "Bến Thành", "Cầu Kho", "Cầu Ông Lãnh", "Cô Giang", "Đa Kao",
@@ -94,7 +94,9 @@ def test_seeding_twice_reuses_what_is_there(app, demo):
 def test_counter_activity_in_local_time(client, demo, admin_password, app):
     from datetime import UTC, datetime
 
-    from satisfaction.models import Counter, QuestionnaireVersion, Response, Unit
+    from satisfaction.db.catalogue import QuestionnaireVersion
+    from satisfaction.db.responses import Response
+    from satisfaction.db.units import Counter, Unit
 
     with app.app_context():
         counter = db.session.scalar(sa.select(Counter).join(Unit).where(Unit.code == "Q1-DK"))

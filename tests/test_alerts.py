@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from test_reports import ITEMS, load, make_user, sign_in
 
+from satisfaction.db.accounts import AuditEntry, Role
+from satisfaction.db.alerts import Alert, InboxEntry, Notification
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.models import Alert, AuditEntry, InboxEntry, Notification, Role, Unit
 
 TODAY = date(2026, 3, 31)
 

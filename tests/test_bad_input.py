@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from helpers import count, filled_survey, read_form
 
 from satisfaction.clock import utcnow
+from satisfaction.db.codes import QrToken
+from satisfaction.db.responses import Answer, Response
 from satisfaction.extensions import db
-from satisfaction.models import Answer, QrToken, Response
 
 
 def assert_nothing_stored(app):
@@ -97,7 +98,7 @@ def test_code_of_a_unit_that_has_ended_is_not_valid(client, survey, app):
     path, html = survey
     from datetime import date
 
-    from satisfaction.models import Unit
+    from satisfaction.db.units import Unit
 
     with app.app_context():
         ward = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-BN"))

@@ -10,8 +10,8 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
+from satisfaction.db.responses import Response
 from satisfaction.extensions import db
-from satisfaction.models import Response
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.server
@@ -116,7 +116,7 @@ def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path
 def test_a_kiosk_left_idle_goes_back_to_an_empty_form(server, app, tmp_path):
     """The tablet at the counter: a half-answered form is wiped after the idle time (2 s
     here), so the next citizen never sees it."""
-    from satisfaction.models import QrToken
+    from satisfaction.db.codes import QrToken
 
     with app.app_context():
         qr = db.session.scalar(sa.select(QrToken).where(QrToken.channel == "qr"))

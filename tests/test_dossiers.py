@@ -17,22 +17,14 @@ from test_reports import make_user, sign_in
 from satisfaction import clock, counting, dossiers
 from satisfaction.access import scope_for
 from satisfaction.cli import SYSTEM_SCOPE
+from satisfaction.db.accounts import AuditEntry, Role, User
+from satisfaction.db.catalogue import Questionnaire
+from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
+from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.dossiers import hash_code, import_dossiers, parse_day
 from satisfaction.extensions import db
 from satisfaction.indices.periods import month
 from satisfaction.indices.questionnaires import parse_definition
-from satisfaction.models import (
-    Answer,
-    AuditEntry,
-    Dossier,
-    ProcedureField,
-    Questionnaire,
-    Response,
-    ResponseStatus,
-    Role,
-    Unit,
-    User,
-)
 from satisfaction.reports import coverage, unit_report
 
 HEADER = ["code", "unit", "procedure_field", "received_on", "returned_on"]
@@ -592,7 +584,7 @@ def test_procedure_fields_exist_for_the_fixture(app, demo):
 
 
 def test_the_api_gives_the_coverage_figures(client, app, march):
-    from satisfaction.models import ApiToken
+    from satisfaction.db.accounts import ApiToken
 
     make_user(app, "api@q1.example.vn", Role.REVIEWER)
     with app.app_context():

@@ -21,19 +21,14 @@ from satisfaction.access import Scope
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
 from satisfaction.config import load_config
+from satisfaction.db.accounts import AuditEntry, User
+from satisfaction.db.codes import QrToken
+from satisfaction.db.counts import DailyResponseCount
+from satisfaction.db.responses import Dossier, DossierClaim, Response
+from satisfaction.db.units import Unit
 from satisfaction.dossiers import hash_code
 from satisfaction.extensions import db
 from satisfaction.indices import periods
-from satisfaction.models import (
-    AuditEntry,
-    DailyResponseCount,
-    Dossier,
-    DossierClaim,
-    QrToken,
-    Response,
-    Unit,
-    User,
-)
 
 #: What a deployment runs with: the defaults of the configuration.
 PRODUCTION = {
@@ -105,7 +100,7 @@ def test_fifty_rapid_answers_from_one_client_are_all_kept_and_quarantined_past_t
     # Only the accepted answers are counted for the indices; every answer's items are kept.
     assert _counted(app) == 3
     with app.app_context():
-        from satisfaction.models import Answer
+        from satisfaction.db.responses import Answer
         assert count(Answer) == 50 * 22
         assert counting.rebuild() == 3
 
@@ -565,7 +560,7 @@ def test_two_rotations_of_one_code_at_once_leave_one_successor(app, ward_token, 
 
 def test_an_index_owner_reviews_only_the_answers_of_its_own_indices(client, app, demo,
                                                                      quarantined_ids):
-    from satisfaction.models import IndexDefinition
+    from satisfaction.db.catalogue import IndexDefinition
 
     with app.app_context():
         other = db.session.scalar(sa.select(IndexDefinition).where(
@@ -586,8 +581,8 @@ def test_verified_counts_follow_submission_release_and_import(client, app, ward_
                                                               strict):
     """The per-day counts the report reads equal a recount from the rows, whichever way an
     answer became verified and accepted."""
+    from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
     from satisfaction.dossiers import import_dossiers
-    from satisfaction.models import DossierDayCount, VerifiedDayCount
 
     strict.update(SURVEY_MIN_SECONDS=0, SURVEY_DEVICE_REPEAT_HOURS=0)
     path = f"/s/{ward_token}"

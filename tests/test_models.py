@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from satisfaction.db.catalogue import QuestionnaireVersion
+from satisfaction.db.responses import Answer, Response
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.models import Answer, QuestionnaireVersion, Response, Unit
 
 
 def make_response(**overrides) -> Response:

@@ -10,16 +10,15 @@ from helpers import count, read_form
 from test_reports import ITEMS, make_user, paper_csv, sign_in
 
 from satisfaction import clock
-from satisfaction.extensions import db
-from satisfaction.models import (
-    Answer,
+from satisfaction.db.accounts import Role
+from satisfaction.db.counts import (
     DailyCount,
     DailyResponseCount,
     MonthlyCount,
     MonthlyResponseCount,
-    Response,
-    Role,
 )
+from satisfaction.db.responses import Answer, Response
+from satisfaction.extensions import db
 
 
 def write(tmp_path, content: bytes, name="forms.csv"):

@@ -22,8 +22,9 @@ from fontTools.ttLib import TTFont  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from satisfaction import posters  # noqa: E402
+from satisfaction.db.codes import QrToken  # noqa: E402
+from satisfaction.db.units import Unit  # noqa: E402
 from satisfaction.extensions import db  # noqa: E402
-from satisfaction.models import QrToken, Unit  # noqa: E402
 from satisfaction.qrcodes import issue_code, printable_codes  # noqa: E402
 
 BASE_URL = "https://gopy.quan1.example.vn"

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from satisfaction import links
+from satisfaction.db.accounts import AuditEntry, User
+from satisfaction.db.codes import QrToken
+from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.models import AuditEntry, Counter, ProcedureField, QrToken, Unit, User
 from satisfaction.qrcodes import (
     SHORT_CODE_ALPHABET,
     QrCodeError,

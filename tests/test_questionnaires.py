@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import filled_survey
 
+from satisfaction.db.catalogue import QuestionnaireVersion
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import (
     QuestionnaireError,
@@ -18,7 +19,6 @@ from satisfaction.indices.questionnaires import (
     parse_definition,
     shipped_files,
 )
-from satisfaction.models import QuestionnaireVersion
 from satisfaction.seed import sync_questionnaires
 
 

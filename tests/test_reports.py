@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from werkzeug.security import generate_password_hash
 
 from satisfaction.cli import SYSTEM_SCOPE
+from satisfaction.db.accounts import Role, User
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.models import Role, Unit, User
 from satisfaction.paper import import_paper_forms
 
 ITEMS = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4", "C5",

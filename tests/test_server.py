@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from helpers import filled_survey
 
+from satisfaction.db.responses import Answer, Response
 from satisfaction.extensions import db
-from satisfaction.models import Answer, Response
 
 pytestmark = pytest.mark.server
 

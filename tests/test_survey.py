@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from helpers import count, filled_survey, read_form
 
+from satisfaction.db.codes import QrToken
+from satisfaction.db.responses import Answer, Response
+from satisfaction.db.units import Counter, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import NO_OPINION
-from satisfaction.models import Answer, Counter, QrToken, Response, Unit
 
 
 def test_form_shows_ward_counter_and_all_22_criteria_in_vietnamese(survey):
@@ -148,7 +150,7 @@ def test_business_questionnaire_1001_with_extra_questions(client, app, demo):
         counter = db.session.scalar(
             sa.select(Counter).join(Unit).where(Unit.code == "Q1-BT")
         )
-        from satisfaction.models import Questionnaire
+        from satisfaction.db.catalogue import Questionnaire
 
         questionnaire = db.session.scalar(
             sa.select(Questionnaire).where(Questionnaire.code == "sipas-1001")

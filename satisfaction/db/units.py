@@ -1,0 +1,120 @@
+"""The organisation: units with their history (district, offices, wards), their one-stop
+counters, and the fields of administrative procedures."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from satisfaction.clock import utcnow
+from satisfaction.db.mixins import Localised, one_of
+from satisfaction.extensions import db
+from satisfaction.types import UTCDateTime
+
+if TYPE_CHECKING:  # relationships to models of modules that import this one
+    from satisfaction.db.codes import QrToken
+
+
+class UnitKind(enum.StrEnum):
+    DISTRICT = "district"
+    OFFICE = "office"
+    WARD = "ward"
+
+
+class DossierMode(enum.StrEnum):
+    """Whether a counter's form asks for the dossier code printed on the receipt."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+    #: Required, and it must be in the dossier list imported from the one-stop system.
+    VERIFIED = "verified"
+
+
+class Unit(Localised, db.Model):
+    """An organisational unit (district, office, ward) with the dates it existed.
+
+    Units form a tree; a unit that ends (a merger, a reorganisation) points to its
+    successor so a time series can follow it.
+    """
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("kind", UnitKind), name="kind_known"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
+        sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    #: First day the unit exists (inclusive).
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    #: Last day the unit exists (inclusive); NULL while it still exists.
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+    #: The unit that took over this one's work when it ended.
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list[Unit]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Unit.code"
+    )
+    successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.code")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Counter(Localised, db.Model):
+    """A one-stop counter (bộ phận một cửa) of a unit, where citizens file procedures."""
+
+    __tablename__ = "counter"
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "code"),
+        sa.CheckConstraint(one_of("dossier_mode", DossierMode), name="dossier_mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    dossier_mode: Mapped[str] = mapped_column(
+        sa.String(16), default=DossierMode.OPTIONAL.value,
+        server_default=DossierMode.OPTIONAL.value,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+    qr_tokens: Mapped[list[QrToken]] = relationship(
+        back_populates="counter", order_by="QrToken.created_at"
+    )
+
+
+class ProcedureField(Localised, db.Model):
+    """A field of administrative procedures (lĩnh vực TTHC), e.g. Hộ tịch, Đất đai."""
+
+    __tablename__ = "procedure_field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
