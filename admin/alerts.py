@@ -12,11 +12,11 @@ from wtforms import DateField, FloatField, IntegerField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from satisfaction.alerts import RuleError, add_rule, measure_label
+from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry
 from satisfaction.extensions import db
-from satisfaction.reports import source_of
 
 from . import bp
 from .forms import EmptyForm

@@ -21,11 +21,12 @@ from markupsafe import Markup
 
 from satisfaction import exports
 from satisfaction.access import visible_indices, visible_units
+from satisfaction.catalogue.lookup import UnknownQuestionnaire
 from satisfaction.charts import trend_svg
 from satisfaction.db.units import UnitKind
 from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
-from satisfaction.reports import BELOW, MEETS, NO_DATA, ReportError, unit_report
+from satisfaction.reports import BELOW, MEETS, NO_DATA, unit_report
 
 from . import bp
 
@@ -112,7 +113,7 @@ def _report():
             g.scope, request.view_args["index_code"], request.view_args["unit_code"], period,
             request.args.get("questionnaire") or None,
         )
-    except ReportError as exc:
+    except UnknownQuestionnaire as exc:
         abort(400, description=str(REPORT_MESSAGES.get(str(exc), exc)))
 
 

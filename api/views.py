@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from satisfaction.access import scope_for, visible_indices, visible_units
+from satisfaction.catalogue.lookup import UnknownQuestionnaire, definition_of
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.extensions import csrf, db
 from satisfaction.indices import periods
-from satisfaction.indices.questionnaires import parse_definition
-from satisfaction.reports import ReportError, unit_report
+from satisfaction.reports import unit_report
 
 from . import bp, services
 from .openapi import document
@@ -108,7 +108,7 @@ def questionnaires():
         if not questionnaire.versions:
             continue
         version = questionnaire.versions[-1]
-        definition = parse_definition(version.definition)
+        definition = definition_of(version.id, version.checksum)
         result.append({
             "code": questionnaire.code,
             "version": version.version,
@@ -140,7 +140,7 @@ def indicators():
     try:
         report = unit_report(g.scope, index_code, unit_code, period,
                              request.args.get("questionnaire") or None, with_comments=False)
-    except ReportError:
+    except UnknownQuestionnaire:
         return _error(400, "unknown_questionnaire", "this index has no such questionnaire")
     definition = report.source.definition
     labels = {group.code: dict(group.label) for group in definition.elements}

@@ -37,8 +37,8 @@ def build(app, units: int, responses: int) -> float:
 
     from satisfaction.db.catalogue import Questionnaire
     from satisfaction.db.units import Counter, Unit
+    from satisfaction.demo.synthetic import Place, generate
     from satisfaction.extensions import db
-    from satisfaction.synthetic import Place, generate
 
     started = time.perf_counter()
     rng = random.Random(7)

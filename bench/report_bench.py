@@ -92,8 +92,8 @@ def load(app, count: int, seed: int) -> float:
     import sqlalchemy as sa
 
     from satisfaction.db.catalogue import Questionnaire
+    from satisfaction.demo.synthetic import generate
     from satisfaction.extensions import db
-    from satisfaction.synthetic import generate
 
     started = time.perf_counter()
     with app.app_context():

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from satisfaction.db.accounts import Role, User
 from satisfaction.db.catalogue import IndexDefinition
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
+from satisfaction.units.tree import descendants
 
 OBSERVER_INDICES = frozenset({"sipas"})
 
@@ -45,51 +45,6 @@ class Scope:
     def unit_filter(self, column):
         """A WHERE clause restricting ``column`` (a unit id column) to visible units."""
         return sa.true() if self.unit_ids is None else column.in_(sorted(self.unit_ids))
-
-
-def descendants(unit_id: int, units: Iterable[Unit] | None = None) -> frozenset[int]:
-    """The unit and every unit below it."""
-    if units is None:
-        units = db.session.scalars(sa.select(Unit)).all()
-    children: dict[int | None, list[int]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit.id)
-    found, stack = set(), [unit_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, ()))
-    return frozenset(found)
-
-
-def subtrees(units: Iterable[Unit]) -> dict[int, frozenset[int]]:
-    """Every unit's subtree (itself and all below), computed in one pass over the tree."""
-    units = list(units)
-    children: dict[int | None, list[int]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit.id)
-    result: dict[int, frozenset[int]] = {}
-
-    def walk(unit_id: int) -> frozenset[int]:
-        # Iterative post-order: trees may be deep after mergers, recursion is avoided.
-        stack, order = [unit_id], []
-        while stack:
-            current = stack.pop()
-            order.append(current)
-            stack.extend(children.get(current, ()))
-        for current in reversed(order):
-            if current not in result:
-                below = set([current])
-                for child in children.get(current, ()):
-                    below |= result[child]
-                result[current] = frozenset(below)
-        return result[unit_id]
-
-    for unit in units:
-        if unit.id not in result:
-            walk(unit.id)
-    return result
 
 
 def scope_for(user: User) -> Scope:

@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from satisfaction import clock
-from satisfaction.access import subtrees
+from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
+from satisfaction.counts.tallies import tally
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry, Notification
 from satisfaction.db.catalogue import IndexDefinition
@@ -27,7 +28,7 @@ from satisfaction.extensions import db
 from satisfaction.indices import periods, respondents, statistics
 from satisfaction.indices.measures import assess_measure
 from satisfaction.indices.questionnaires import Definition
-from satisfaction.reports import source_of, tally
+from satisfaction.units.tree import subtrees
 
 LEVELS = ("overall", "element", "criterion", "all")
 
@@ -205,7 +206,7 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
              if u.valid_from <= window.end and (u.valid_to is None or u.valid_to >= window.start)]
     every = db.session.scalars(sa.select(Unit)).all()
     below = subtrees(every)
-    tallies = tally(source, [u.id for u in every], window)
+    tallies = tally(source.version_ids, [u.id for u in every], window)
     measures = measures_of(rule, source.definition)
     target = rule.target / 100
     findings = []

@@ -16,14 +16,15 @@ from werkzeug.security import generate_password_hash
 
 from satisfaction.access import Scope
 from satisfaction.app import PROJECT_ROOT
+from satisfaction.catalogue.loading import sync_questionnaires
 from satisfaction.cli_dossiers import dossiers_cli
 from satisfaction.cli_qr import qr_cli
 from satisfaction.db.accounts import Role, User
 from satisfaction.db.units import Unit
+from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import QuestionnaireError
 from satisfaction.links import absolute, survey_url
-from satisfaction.seed import seed_district1, sync_questionnaires
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
 report_cli = AppGroup("report", help="Index reports.")
@@ -66,7 +67,7 @@ def seed_responses(count: int, days: int, questionnaire: str, seed: int, if_empt
 
     from satisfaction.db.catalogue import Questionnaire
     from satisfaction.db.responses import Response
-    from satisfaction.synthetic import generate
+    from satisfaction.demo.synthetic import generate
 
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Response)):
         click.echo("Responses exist: no synthetic ones added.")
@@ -160,8 +161,9 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
     from werkzeug.exceptions import HTTPException
 
     from satisfaction import exports
+    from satisfaction.catalogue.lookup import UnknownQuestionnaire
     from satisfaction.indices import periods
-    from satisfaction.reports import ReportError, unit_report
+    from satisfaction.reports import unit_report
 
     try:
         chosen = periods.parse(period, start, end)
@@ -169,7 +171,7 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
                              with_comments=False)
     except periods.PeriodError as exc:
         raise click.ClickException(f"bad period: {exc}") from exc
-    except ReportError as exc:
+    except UnknownQuestionnaire as exc:
         raise click.ClickException(str(exc)) from exc
     except HTTPException as exc:
         raise click.ClickException(f"unknown index {index_code} or unit {unit_code}") from exc
@@ -263,7 +265,7 @@ def responses_review(response_id: int, decision: str | None, reason: str,
 @counts_cli.command("rebuild")
 def counts_rebuild() -> None:
     """Recompute the per-day counts from the stored responses."""
-    from satisfaction.counting import rebuild
+    from satisfaction.counts.updates import rebuild
 
     n = rebuild()
     db.session.commit()

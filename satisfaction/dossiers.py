@@ -22,9 +22,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from satisfaction import clock, counting
+from satisfaction import clock
 from satisfaction.access import Scope
 from satisfaction.clock import utcnow
+from satisfaction.counts.updates import add_to, dossier_day_key
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
 from satisfaction.db.responses import Dossier, Response, ResponseStatus
@@ -262,9 +263,9 @@ def import_dossiers(
     result.stored = len(good)
     handled: dict[tuple, int] = {}
     for row in good:
-        key = counting.dossier_day_key(row.unit_id, row.received_on, row.returned_on)
+        key = dossier_day_key(row.unit_id, row.received_on, row.returned_on)
         handled[key] = handled.get(key, 0) + 1
-    counting.add_to(DossierDayCount.__table__, handled)
+    add_to(DossierDayCount.__table__, handled)
     result.verified = _verify_responses(good)
     db.session.add(AuditEntry(
         user_id=user_id, action="dossiers.import", subject="",
@@ -312,5 +313,5 @@ def _verify_responses(rows: list[_Row]) -> int:
                 if status == ResponseStatus.ACCEPTED.value:
                     key = (clock.local_day(submitted_at), unit_id, version_id)
                     counted[key] = counted.get(key, 0) + 1
-    counting.add_to(VerifiedDayCount.__table__, counted)
+    add_to(VerifiedDayCount.__table__, counted)
     return verified

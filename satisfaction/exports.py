@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from satisfaction.access import Scope, descendants
+from satisfaction.access import Scope
 from satisfaction.clock import local_bounds, local_day
 from satisfaction.db.responses import Answer, Response, ResponseStatus
 from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import text
 from satisfaction.reports import Report
+from satisfaction.units.tree import descendants
 
 STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}
 BOM = "\ufeff"

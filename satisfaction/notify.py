@@ -12,9 +12,9 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
+from satisfaction.catalogue.lookup import source_of
 from satisfaction.db.alerts import Alert, Notification
 from satisfaction.links import absolute
-from satisfaction.reports import source_of
 
 
 def _fmt(value: float | None) -> str:

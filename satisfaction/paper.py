@@ -16,15 +16,16 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from satisfaction import clock, counting
+from satisfaction import clock
 from satisfaction.access import Scope
+from satisfaction.catalogue.lookup import definition_of, newest_version
+from satisfaction.counts.updates import add_response
 from satisfaction.db.accounts import AuditEntry
-from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.codes import Channel
 from satisfaction.db.responses import Answer, RespondentKind, Response, ResponseStatus
 from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import NO_OPINION, parse_definition
+from satisfaction.indices.questionnaires import NO_OPINION
 
 COMMENT_MAX_LENGTH = 2000
 MAX_ROWS = 50_000
@@ -77,13 +78,10 @@ def import_paper_forms(
     today: date | None = None,
 ) -> ImportResult:
     """Check every row, then store the good ones (all of them, or none if any is bad)."""
-    questionnaire = db.session.scalar(
-        sa.select(Questionnaire).where(Questionnaire.code == questionnaire_code)
-    )
-    if questionnaire is None or not questionnaire.versions:
+    version = newest_version(questionnaire_code)
+    if version is None:
         raise ImportRefused("unknown_questionnaire", questionnaire_code)
-    version = questionnaire.versions[-1]
-    definition = parse_definition(version.definition)
+    definition = definition_of(version.id, version.checksum)
     items = {item.code: item for item in definition.items()}
 
     text = _decode(data)
@@ -198,7 +196,7 @@ def import_paper_forms(
                 [{"response_id": response.id, "item_code": c, "value": v}
                  for c, v in answers.items()],
             )
-        counting.add_response(day=day, unit_id=unit.id, version_id=version.id, answers=answers,
+        add_response(day=day, unit_id=unit.id, version_id=version.id, answers=answers,
                               definition=definition)
         result.stored += 1
     db.session.add(AuditEntry(

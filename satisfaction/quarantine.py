@@ -13,14 +13,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from satisfaction import clock, counting
+from satisfaction import clock
 from satisfaction.access import Scope
+from satisfaction.catalogue.lookup import definition_of
 from satisfaction.clock import utcnow
+from satisfaction.counts.updates import add_response, add_verified
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.catalogue import Questionnaire, QuestionnaireVersion
 from satisfaction.db.responses import DossierClaim, Response, ResponseStatus
 from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import parse_definition
 
 REASON_MAX_LENGTH = 1000
 
@@ -111,13 +112,13 @@ def review(response_id: int, decision: str, reason: str, *, scope: Scope,
         version = response.questionnaire_version
         day = clock.local_day(response.submitted_at)
         if response.verified:
-            counting.add_verified(day, response.unit_id, version.id)
-        counting.add_response(
+            add_verified(day, response.unit_id, version.id)
+        add_response(
             day=day,
             unit_id=response.unit_id,
             version_id=version.id,
             answers={answer.item_code: answer.value for answer in response.answers},
-            definition=parse_definition(version.definition, source=f"version {version.id}"),
+            definition=definition_of(version.id, version.checksum),
         )
     else:
         # A rejected answer gives its dossier code back to the citizen it belongs to.

@@ -18,19 +18,18 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from satisfaction import clock, counting, writelock
+from satisfaction import clock, writelock
+from satisfaction.catalogue import lookup
 from satisfaction.clock import utcnow
+from satisfaction.counts.updates import add_response, add_verified
 from satisfaction.db.catalogue import QuestionnaireVersion
 from satisfaction.db.codes import QrToken
 from satisfaction.db.responses import Answer, Dossier, DossierClaim, Response, ResponseStatus
 from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import Definition, parse_definition
 from satisfaction.qrcodes import normalise_short_code
 
 _SUBMISSION_SALT = "survey-submission"
-#: Procedure fields change a few times a year; a process re-reads them this often.
-PROCEDURE_FIELDS_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -173,59 +172,11 @@ def token_for_short_code(typed: str) -> str | None:
     return db.session.scalar(sa.select(QrToken.token).where(QrToken.short_code == code))
 
 
-_definitions: dict[tuple[int, str], Definition] = {}
-
-
-def definition_for(version_id: int, checksum: str) -> Definition:
-    """The parsed definition of a questionnaire version.
-
-    Cached per process by (id, checksum): a stored version's content only changes together
-    with its checksum, so the cache can never serve a stale definition.
-    """
-    key = (version_id, checksum)
-    definition = _definitions.get(key)
-    if definition is None:
-        raw = db.session.scalar(
-            sa.select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
-        )
-        definition = _definitions[key] = parse_definition(raw, source=f"version {version_id}")
-    return definition
-
-
-_procedure_fields: tuple[float, tuple[tuple[str, int, str, str], ...]] | None = None
-
-
-def _active_procedure_fields() -> tuple[tuple[str, int, str, str], ...]:
-    global _procedure_fields
-    now = time.monotonic()
-    if _procedure_fields is None or now - _procedure_fields[0] > PROCEDURE_FIELDS_TTL:
-        rows = db.session.execute(
-            sa.select(ProcedureField.code, ProcedureField.id, ProcedureField.name_vi,
-                      ProcedureField.name_en)
-            .where(ProcedureField.is_active.is_(True))
-            .order_by(ProcedureField.position, ProcedureField.code)
-        ).all()
-        _procedure_fields = (now, tuple(tuple(row) for row in rows))
-    return _procedure_fields[1]
-
-
 def forget_cached_reference_data() -> None:
     """Drop this process's copy of the procedure fields and of the codes it resolved
     (tests). Other changes reach every app server within their cache times."""
-    global _procedure_fields
-    _procedure_fields = None
+    lookup.forget_procedure_fields()
     _targets.clear()
-
-
-def procedure_field_choices(locale: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (code, name_en if locale == "en" else name_vi)
-        for code, _, name_vi, name_en in _active_procedure_fields()
-    )
-
-
-def procedure_field_id(code: str | None) -> int | None:
-    return next((pid for c, pid, _, _ in _active_procedure_fields() if c == code), None)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -355,7 +306,7 @@ def store_response(
                 "unit_id": target.unit_id,
                 "counter_id": target.counter_id,
                 "qr_token_id": target.token_id,
-                "procedure_field_id": procedure_field_id(procedure_field_code),
+                "procedure_field_id": lookup.procedure_field_id(procedure_field_code),
                 "respondent_kind": respondent_kind,
                 "channel": channel,
                 "locale": locale,
@@ -394,13 +345,13 @@ def store_response(
         _insert_answers(connection, response_id, answers)
     if status == ResponseStatus.ACCEPTED.value:
         day = clock.local_day(submitted_at)
-        counting.add_response(
+        add_response(
             day=day,
             unit_id=target.unit_id,
             version_id=target.version_id,
             answers=answers,
-            definition=definition_for(target.version_id, target.version_checksum),
+            definition=lookup.definition_of(target.version_id, target.version_checksum),
         )
         if verified:
-            counting.add_verified(day, target.unit_id, target.version_id)
+            add_verified(day, target.unit_id, target.version_id)
     return True

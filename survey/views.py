@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from satisfaction import integrity, privacy
+from satisfaction.catalogue import lookup
 from satisfaction.db.codes import Channel
 from satisfaction.db.units import DossierMode
 from satisfaction.errors import ForgedInput, InvalidCode
@@ -74,8 +75,8 @@ def _answer(token: str, channel: Channel):
     if target is None or target.channel != channel.value:
         return _dead_code(token, channel)
     locale = _locale()
-    definition = services.definition_for(target.version_id, target.version_checksum)
-    fields = services.procedure_field_choices(locale)
+    definition = lookup.definition_of(target.version_id, target.version_checksum)
+    fields = lookup.procedure_field_choices(locale)
     if request.method == "GET":
         page = _blank_page(target, definition, locale, fields)
         return (

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from satisfaction.app import create_app
 from satisfaction.config import normalise_database_url
+from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
-from satisfaction.seed import seed_district1
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent

@@ -82,7 +82,7 @@ def test_password_is_stored_with_a_modern_hash(app, demo):
 
 
 def test_seeding_twice_reuses_what_is_there(app, demo):
-    from satisfaction.seed import seed_district1
+    from satisfaction.demo.district import seed_district1
 
     with app.app_context():
         again = seed_district1()

@@ -14,9 +14,11 @@ from helpers import count, read_form
 from openpyxl import load_workbook
 from test_reports import make_user, sign_in
 
-from satisfaction import clock, counting, dossiers
+from satisfaction import clock, dossiers
 from satisfaction.access import scope_for
+from satisfaction.catalogue.lookup import definition_of
 from satisfaction.cli import SYSTEM_SCOPE
+from satisfaction.counts import updates
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
@@ -24,7 +26,6 @@ from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.dossiers import hash_code, import_dossiers, parse_day
 from satisfaction.extensions import db
 from satisfaction.indices.periods import month
-from satisfaction.indices.questionnaires import parse_definition
 from satisfaction.reports import coverage, unit_report
 
 HEADER = ["code", "unit", "procedure_field", "received_on", "returned_on"]
@@ -262,7 +263,7 @@ def add_response(unit_code: str, day: date, *, dossier: str | None = None,
                  questionnaire: str = "sipas-2640") -> Response:
     """A response stored directly, counted like the survey counts it when accepted."""
     version = sipas_version(questionnaire)
-    definition = parse_definition(version.definition)
+    definition = definition_of(version.id, version.checksum)
     unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code))
     answers = {item.code: value for item in definition.scored_items()}
     response = Response(
@@ -277,8 +278,8 @@ def add_response(unit_code: str, day: date, *, dossier: str | None = None,
     db.session.execute(sa.insert(Answer), [
         {"response_id": response.id, "item_code": c, "value": v} for c, v in answers.items()])
     if status == ResponseStatus.ACCEPTED.value:
-        counting.add_response(day=day, unit_id=unit_id, version_id=version.id,
-                              answers=answers, definition=definition)
+        updates.add_response(day=day, unit_id=unit_id, version_id=version.id,
+                             answers=answers, definition=definition)
     return response
 
 

@@ -16,11 +16,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
-from satisfaction import clock, counting, quarantine, reports
+from satisfaction import clock, quarantine, reports
 from satisfaction.access import Scope
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
 from satisfaction.config import load_config
+from satisfaction.counts.updates import rebuild
 from satisfaction.db.accounts import AuditEntry, User
 from satisfaction.db.codes import QrToken
 from satisfaction.db.counts import DailyResponseCount
@@ -102,7 +103,7 @@ def test_fifty_rapid_answers_from_one_client_are_all_kept_and_quarantined_past_t
     with app.app_context():
         from satisfaction.db.responses import Answer
         assert count(Answer) == 50 * 22
-        assert counting.rebuild() == 3
+        assert rebuild() == 3
 
 
 def test_the_honeypot_and_the_minimum_time_quarantine(client, ward_token, app, strict):
@@ -283,7 +284,7 @@ def test_a_released_response_counts_in_the_index_and_a_rejected_one_never(
         statuses = dict(db.session.execute(sa.select(Response.id, Response.status)).all())
         assert statuses == {first: "accepted", second: "rejected", third: "quarantined"}
         # The counts after release equal a rebuild from the stored responses.
-        assert counting.rebuild() == 1
+        assert rebuild() == 1
         audit = db.session.scalars(sa.select(AuditEntry).where(
             AuditEntry.action.like("response.%")).order_by(AuditEntry.id)).all()
         assert [(a.action, a.details["reason"]) for a in audit] == [
@@ -614,6 +615,6 @@ def test_verified_counts_follow_submission_release_and_import(client, app, ward_
         assert sum(row[-1] for row in kept["VerifiedDayCount"]) == 3
         assert sorted((d.isoformat(), s, n) for _, d, s, n in kept["DossierDayCount"]) == [
             ("2026-11-02", "open", 1), ("2026-11-04", "open", 1), ("2026-11-20", "returned", 1)]
-        counting.rebuild()
+        rebuild()
         assert snapshot() == kept
         db.session.rollback()

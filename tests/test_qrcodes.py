@@ -16,6 +16,7 @@ from satisfaction import links
 from satisfaction.db.accounts import AuditEntry, User
 from satisfaction.db.codes import QrToken
 from satisfaction.db.units import Counter, ProcedureField, Unit
+from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.qrcodes import (
     SHORT_CODE_ALPHABET,
@@ -27,7 +28,6 @@ from satisfaction.qrcodes import (
     rotate_code,
     set_dossier_mode,
 )
-from satisfaction.seed import seed_district1
 
 PASSWORD = "mật-khẩu-thử-nghiệm-dài"
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

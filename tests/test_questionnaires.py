@@ -10,16 +10,10 @@ import pytest
 import sqlalchemy as sa
 from helpers import filled_survey
 
+from satisfaction.catalogue.loading import load_file, shipped_files, sync_questionnaires
 from satisfaction.db.catalogue import QuestionnaireVersion
 from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import (
-    QuestionnaireError,
-    checksum,
-    load_file,
-    parse_definition,
-    shipped_files,
-)
-from satisfaction.seed import sync_questionnaires
+from satisfaction.indices.questionnaires import QuestionnaireError, checksum, parse_definition
 
 
 def shipped(code: str) -> dict:

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 LOCALES = ("vi", "en")
@@ -25,9 +24,6 @@ NO_OPINION = 0
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 ITEM_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 SCALE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-
-DATA_DIR = Path(__file__).parent.parent / "data" / "questionnaires"
-
 
 class QuestionnaireError(ValueError):
     """A data file that does not describe a valid questionnaire; lists every problem."""
@@ -290,17 +286,3 @@ def parse_definition(data: Any, source: str = "<questionnaire>") -> Definition:
         elements=elements,
         extras=extras,
     )
-
-
-def load_file(path: Path) -> tuple[dict[str, Any], Definition]:
-    """Read and validate one data file; returns the raw document and its definition."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise QuestionnaireError(str(path), [f"cannot read JSON: {exc}"]) from exc
-    return raw, parse_definition(raw, source=path.name)
-
-
-def shipped_files() -> list[Path]:
-    """The questionnaire data files shipped with the product, in a stable order."""
-    return sorted(DATA_DIR.glob("*.json"))

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from satisfaction import clock, counting
+from satisfaction import clock
+from satisfaction.catalogue.lookup import definition_of
+from satisfaction.counts.updates import NO_OPINION_KEY, add_counts
 from satisfaction.db.responses import Response
 from satisfaction.db.units import Counter, Unit
 from satisfaction.extensions import db
 from satisfaction.indices import respondents
-from satisfaction.indices.questionnaires import parse_definition
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def generate(
 
     rng = random.Random(seed)
     version = db.session.get(QuestionnaireVersion, version_id)
-    definition = parse_definition(version.definition)
+    definition = definition_of(version.id, version.checksum)
     items = [item.code for item in definition.scored_items()]
     places = list(places or places_of_demo(rng))
     days = (end - start).days + 1
@@ -97,7 +98,7 @@ def generate(
             for code in items:
                 value = given[code] = _answer(rng, place.quality)
                 answer_rows.append((next_id, code, value))
-                k = (day, place.unit_id, version_id, code, value or counting.NO_OPINION_KEY)
+                k = (day, place.unit_id, version_id, code, value or NO_OPINION_KEY)
                 daily[k] = daily.get(k, 0) + 1
             for (code, value), n in respondents.pseudo_counts(definition, given).items():
                 k = (day, place.unit_id, version_id, code, value)
@@ -107,7 +108,7 @@ def generate(
         made += size
         if progress:
             progress(made)
-    counting.add_counts(responses, daily)
+    add_counts(responses, daily)
     if postgres:
         connection.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('response', 'id'), "

@@ -14,6 +14,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from satisfaction.catalogue.lookup import definition_of
 from satisfaction.clock import local_day
 from satisfaction.db.catalogue import QuestionnaireVersion
 from satisfaction.db.counts import (
@@ -26,7 +27,7 @@ from satisfaction.db.counts import (
 )
 from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
 from satisfaction.extensions import db
-from satisfaction.indices.questionnaires import Definition, parse_definition
+from satisfaction.indices.questionnaires import Definition
 from satisfaction.indices.respondents import pseudo_counts
 
 #: How "no opinion" (NULL in ``answer.value``) is keyed in the counts.
@@ -88,7 +89,7 @@ _ARRAY_ROWS_PER_STATEMENT = 20_000
 def _upsert(*changes: tuple[sa.Table, list[tuple]]) -> None:
     """Add rows (the primary key's values in column order, then the count) to each
     table. Dates go to the driver as they are: psycopg adapts them, and for SQLite
-    ``satisfaction.app`` registers the ISO text that SQLAlchemy itself stores."""
+    ``satisfaction.db.engine`` registers the ISO text that SQLAlchemy itself stores."""
     changes = tuple((table, rows) for table, rows in changes if rows)
     if not changes:
         return
@@ -187,7 +188,6 @@ def rebuild(batch: int = 50_000) -> int:
         key = (local_day(submitted_at), unit_id, version_id)
         responses[key] = responses.get(key, 0) + 1
     answers: dict[tuple, int] = {}
-    definitions: dict[int, Definition] = {}
     current: tuple | None = None
     current_id = None
     given: dict[str, int | None] = {}
@@ -195,11 +195,9 @@ def rebuild(batch: int = 50_000) -> int:
     def flush_scores():
         if current is None:
             return
-        version_id = current[2]
-        if version_id not in definitions:
-            definitions[version_id] = parse_definition(
-                db.session.get(QuestionnaireVersion, version_id).definition)
-        for (code, value), n in pseudo_counts(definitions[version_id], given).items():
+        version = db.session.get(QuestionnaireVersion, current[2])
+        definition = definition_of(version.id, version.checksum)
+        for (code, value), n in pseudo_counts(definition, given).items():
             key = (*current, code, value)
             answers[key] = answers.get(key, 0) + n
 

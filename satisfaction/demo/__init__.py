@@ -1,0 +1,1 @@
+"""Demonstration data: the District 1 demo and synthetic responses (``flask seed``)."""

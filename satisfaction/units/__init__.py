@@ -1,0 +1,1 @@
+"""The organisation's units (district, offices, wards) as a tree with history."""
