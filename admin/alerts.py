@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from satisfaction.accounts.access import Permission
 from satisfaction.alerts import RuleError, add_rule, measure_label
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
@@ -126,15 +127,11 @@ def inbox():
     return render_template("admin/inbox.html", entries=entries, label=_label)
 
 
-def _may_manage_rules() -> bool:
-    return g.scope.is_admin or g.scope.role == "index_owner"
-
-
 @bp.route("/alerts/rules", methods=["GET", "POST"])
 def rules():
-    if not _may_manage_rules() and request.method == "POST":
-        abort(403)
-    from satisfaction.access import visible_indices
+    if request.method == "POST":
+        g.scope.require(Permission.MANAGE_RULES)
+    from satisfaction.accounts.access import visible_indices
 
     form = RuleForm()
     form.index.choices = [(i.code, i.name(g.locale)) for i in visible_indices(g.scope)
@@ -156,13 +153,13 @@ def rules():
         status = 422
     listing = db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)).all()
     return render_template("admin/rules.html", form=form, rules=listing,
-                           may_manage=_may_manage_rules(), remove_form=EmptyForm()), status
+                           may_manage=g.scope.may(Permission.MANAGE_RULES),
+                           remove_form=EmptyForm()), status
 
 
 @bp.post("/alerts/rules/<int:rule_id>/remove")
 def remove_rule(rule_id: int):
-    if not _may_manage_rules():
-        abort(403)
+    g.scope.require(Permission.MANAGE_RULES)
     form = EmptyForm()
     rule = db.session.get(AlertRule, rule_id)
     if rule is None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request, session
+from flask import current_app, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 
 from satisfaction import dossiers, writelock
-from satisfaction.access import scope_for
+from satisfaction.accounts import auth
+from satisfaction.accounts.access import Permission, scope_for
 from satisfaction.paper import ImportRefused
 
-from . import bp, services
+from . import bp
 from .forms import DossierImportForm
 from .views import IMPORT_MESSAGES
 
@@ -49,8 +50,8 @@ def allow_dossier_upload(endpoint: str | None, values: dict | None) -> None:
     """
     if endpoint != UPLOAD_ENDPOINT or request.method != "POST":
         return
-    user = services.active_user(session.get("user_id"))
-    if user is not None and scope_for(user).can_write:
+    user = auth.active_user(session.get("user_id"))
+    if user is not None and scope_for(user).may(Permission.WRITE):
         request.max_content_length = current_app.config.get(
             "DOSSIER_MAX_CONTENT_LENGTH", dossiers.MAX_UPLOAD_BYTES)
         # Werkzeug's multipart parser holds up to this much of the body at once, file parts
@@ -61,8 +62,7 @@ def allow_dossier_upload(endpoint: str | None, values: dict | None) -> None:
 @bp.route("/dossiers/import", methods=["GET", "POST"])
 def import_dossiers():
     """The dossier list: a CSV, all-or-nothing unless the user asks to skip bad rows."""
-    if not g.scope.can_write:
-        abort(403)
+    g.scope.require(Permission.WRITE)
     form = DossierImportForm()
     result, refused, status = None, None, 200
     if form.validate_on_submit():

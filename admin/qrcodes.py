@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from satisfaction import posters
-from satisfaction.access import require_unit, visible_units
+from satisfaction.accounts.access import Permission, require_unit, visible_units
 from satisfaction.clock import utcnow
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.codes import Channel, QrToken
@@ -118,11 +118,6 @@ class DossierModeForm(FlaskForm):
                        choices=lambda: _options(DOSSIER_MODE_LABELS))
 
 
-def _require_admin() -> None:
-    if not g.scope.is_admin:
-        abort(403)
-
-
 def _code_or_404(code_id: int) -> QrToken:
     """A code of a unit the user sees; any other is 404, as for units."""
     # An id past the database's integer range is an error on PostgreSQL, not a miss.
@@ -202,7 +197,7 @@ def _page_context(now):
         "display_short_code": display_short_code,
         "formats": posters.FORMATS,
         "sizes": list(posters.PAGE_SIZES),
-        "may_manage": g.scope.is_admin,
+        "may_manage": g.scope.may(Permission.MANAGE_CODES),
     }
 
 
@@ -268,7 +263,7 @@ def qrcodes_unit(unit_code: str):
 @bp.post("/qr/<unit_code>/<counter_code>/codes")
 def issue(unit_code: str, counter_code: str):
     unit = _unit_or_404(unit_code)
-    _require_admin()
+    g.scope.require(Permission.MANAGE_CODES)
     counter = _counter_or_404(unit, counter_code)
     form = _issue_form(counter)
     if not form.validate_on_submit():
@@ -292,7 +287,7 @@ def issue(unit_code: str, counter_code: str):
 @bp.post("/qr/<unit_code>/<counter_code>/dossier-mode")
 def dossier_mode(unit_code: str, counter_code: str):
     unit = _unit_or_404(unit_code)
-    _require_admin()
+    g.scope.require(Permission.MANAGE_CODES)
     counter = _counter_or_404(unit, counter_code)
     form = DossierModeForm(prefix=f"dossier{counter.id}")
     if not form.validate_on_submit():
@@ -309,7 +304,7 @@ def dossier_mode(unit_code: str, counter_code: str):
 @bp.post("/qr/codes/<int:code_id>/label")
 def relabel(code_id: int):
     token = _code_or_404(code_id)
-    _require_admin()
+    g.scope.require(Permission.MANAGE_CODES)
     unit = token.counter.unit
     form = LabelForm(prefix=f"label{token.id}")
     if not form.validate_on_submit():
@@ -325,7 +320,7 @@ def relabel(code_id: int):
 @bp.post("/qr/codes/<int:code_id>/rotate")
 def rotate(code_id: int):
     token = _code_or_404(code_id)
-    _require_admin()
+    g.scope.require(Permission.MANAGE_CODES)
     unit = token.counter.unit
     form = RotateForm(prefix=f"rotate{token.id}")
     if not form.validate_on_submit():
@@ -348,7 +343,7 @@ def rotate(code_id: int):
 def revoke(code_id: int):
     """Asks first: revoking takes every printed poster of the code out of service."""
     token = _code_or_404(code_id)
-    _require_admin()
+    g.scope.require(Permission.MANAGE_CODES)
     unit = token.counter.unit
     form = RevokeForm()
     status = 200

@@ -11,6 +11,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from satisfaction import quarantine
+from satisfaction.accounts.access import Permission
 from satisfaction.integrity import flag_labels
 
 from . import bp
@@ -33,23 +34,11 @@ class ReviewForm(FlaskForm):
     )
 
 
-#: The District Office and the index owners review. A unit's own staff do not: the list
-#: shows each answer with its counter and minute, and the public page promises that staff
-#: at the counter cannot see answers.
-REVIEW_ROLES = frozenset({"admin", "reviewer", "index_owner"})
-
-
-def may_review(scope) -> bool:
-    return scope.role in REVIEW_ROLES
-
-
 @bp.route("/quarantine", methods=["GET", "POST"])
 def quarantined():
-    if not may_review(g.scope):
-        abort(403)
+    g.scope.require(Permission.REVIEW_QUARANTINE)
     if request.method == "POST":
-        if not g.scope.can_write:
-            abort(403)
+        g.scope.require(Permission.WRITE)
         form = ReviewForm()
         response_id = request.args.get("response", type=int)
         if response_id is None:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from satisfaction import exports
-from satisfaction.access import visible_indices, visible_units
+from satisfaction.accounts.access import visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire
 from satisfaction.charts import trend_svg
 from satisfaction.db.units import UnitKind

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from satisfaction.access import scope_for
+from satisfaction.accounts import auth
+from satisfaction.accounts.access import Permission, scope_for
 from satisfaction.links import survey_url
 from satisfaction.paper import ImportRefused, import_paper_forms
 
@@ -45,15 +46,14 @@ SESSION_ENDPOINTS = {"admin.login", "admin.logout"}
 def require_sign_in():
     """The one gate of the module: signed in, and read-only users never change data."""
     g.locale = str(get_locale() or "vi")
-    g.user = services.active_user(session.get("user_id"))
+    g.user = auth.active_user(session.get("user_id"))
     if g.user is None:
         if request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("admin.login", next=request.path))
         return None
     g.scope = scope_for(g.user)
     if request.method not in ("GET", "HEAD") and request.endpoint not in SESSION_ENDPOINTS:
-        if not g.scope.can_write:
-            abort(403)
+        g.scope.require(Permission.WRITE)
     return None
 
 
@@ -69,11 +69,11 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        if services.is_throttled(form.email.data, request.remote_addr):
+        if auth.is_throttled(form.email.data, request.remote_addr):
             abort(429)
-        user = services.authenticate(form.email.data, form.password.data)
+        user = auth.authenticate(form.email.data, form.password.data)
         if user is None:
-            services.record_failure(form.email.data, request.remote_addr)
+            auth.record_failure(form.email.data, request.remote_addr)
         else:
             session.clear()
             session["user_id"] = user.id
@@ -99,7 +99,7 @@ def logout():
 
 @bp.get("/")
 def index():
-    if not g.scope.is_admin:
+    if not g.scope.may(Permission.MANAGE_CODES):
         return redirect(url_for("admin.reports_home"))
     units = services.unit_tree()
     codes = {
@@ -118,8 +118,7 @@ def index():
 @bp.route("/import", methods=["GET", "POST"])
 def import_responses():
     """Paper forms: a CSV batch, all-or-nothing unless the user asks to skip bad rows."""
-    if not g.scope.can_write:
-        abort(403)
+    g.scope.require(Permission.WRITE)
     form = ImportForm()
     form.questionnaire.choices = services.questionnaire_choices(g.locale)
     result, refused, status = None, None, 200

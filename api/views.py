@@ -7,14 +7,15 @@ from datetime import date
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
-from satisfaction.access import scope_for, visible_indices, visible_units
+from api import bp
+from satisfaction.accounts import tokens
+from satisfaction.accounts.access import scope_for, visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire, definition_of
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.extensions import csrf, db
 from satisfaction.indices import periods
 from satisfaction.reports import unit_report
 
-from . import bp, services
 from .openapi import document
 
 PUBLIC = {"api.openapi"}
@@ -34,7 +35,7 @@ def authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    user = tokens.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         response = jsonify(error="unauthorized",
                            message="send a valid token: Authorization: Bearer <token>")

@@ -152,7 +152,7 @@ def grow(app, factor: int) -> float:
 def measure(app, token: str, runs: int) -> dict:
     import sqlalchemy as sa
 
-    from satisfaction.cli import SYSTEM_SCOPE
+    from satisfaction.accounts.access import SYSTEM_SCOPE
     from satisfaction.db.counts import DailyCount
     from satisfaction.db.responses import Response
     from satisfaction.extensions import db

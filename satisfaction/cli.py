@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -12,15 +11,14 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
-from werkzeug.security import generate_password_hash
 
-from satisfaction.access import Scope
+from satisfaction.accounts.access import SYSTEM_SCOPE
+from satisfaction.accounts.users import UserError, create_user, find_user, new_password
 from satisfaction.app import PROJECT_ROOT
 from satisfaction.catalogue.loading import sync_questionnaires
 from satisfaction.cli_dossiers import dossiers_cli
 from satisfaction.cli_qr import qr_cli
 from satisfaction.db.accounts import Role, User
-from satisfaction.db.units import Unit
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import QuestionnaireError
@@ -94,10 +92,6 @@ def questionnaires_load(files: tuple[Path, ...]) -> None:
     db.session.commit()
 
 
-#: The CLI runs as the system: it sees every unit and index.
-SYSTEM_SCOPE = Scope("system", None, None, None, True, True, True)
-
-
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
@@ -106,28 +100,12 @@ SYSTEM_SCOPE = Scope("system", None, None, None, True, True, True)
 @click.option("--name", default=None)
 def users_create(email: str, role: str, unit_code: str | None, name: str | None) -> None:
     """Create a staff account and print its generated password."""
-    from satisfaction.db.accounts import AuditEntry
-
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.ClickException(f"not an e-mail address: {email}")
-    if db.session.scalar(sa.select(User).where(User.email == email)):
-        raise click.ClickException(f"a user with e-mail {email} already exists")
-    unit = None
-    if unit_code:
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise click.ClickException(f"unknown unit {unit_code}")
-    elif role in (Role.UNIT_MANAGER, Role.INDEX_OWNER):
-        raise click.ClickException(f"--unit is required for the role {role}")
-    password = secrets.token_urlsafe(12)
-    user = User(email=email, name=name, role=role, unit_id=unit.id if unit else None,
-                password_hash=generate_password_hash(password))
-    db.session.add(user)
-    db.session.add(AuditEntry(action="users.create", subject=email,
-                              details={"role": role, "unit": unit_code}))
+    try:
+        user, password = create_user(email, role, unit_code, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Created {email} ({role}{', ' + unit_code if unit_code else ''}).")
+    click.echo(f"Created {user.email} ({role}{', ' + unit_code if unit_code else ''}).")
     click.echo(f"Password: {password}")
 
 
@@ -135,10 +113,10 @@ def users_create(email: str, role: str, unit_code: str | None, name: str | None)
 @click.option("--email", required=True)
 def users_token(email: str) -> None:
     """Issue a new API token for a user and print it (shown once)."""
-    from api.services import issue_token
+    from satisfaction.accounts.tokens import issue_token
     from satisfaction.db.accounts import AuditEntry
 
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    user = find_user(email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
     token = issue_token(user)
@@ -364,11 +342,10 @@ def alerts_check(dry_run: bool, today: str | None) -> None:
 @click.option("--email", required=True)
 def users_password(email: str) -> None:
     """Give a user a new random password and print it."""
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    user = find_user(email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
-    password = secrets.token_urlsafe(12)
-    user.password_hash = generate_password_hash(password)
+    password = new_password(user)
     db.session.commit()
     click.echo(f"New password for {user.email}: {password}")
 

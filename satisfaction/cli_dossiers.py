@@ -16,7 +16,8 @@ dossiers_cli = AppGroup("dossiers", help="The dossier list imported from the one
 def dossiers_import(skip_bad: bool, file: Path) -> None:
     """Import a CSV dossier list (code,unit,procedure_field,received_on,returned_on) and
     mark the responses whose dossier code it contains as verified."""
-    from satisfaction.cli import SYSTEM_SCOPE, run_import
+    from satisfaction.accounts.access import SYSTEM_SCOPE
+    from satisfaction.cli import run_import
     from satisfaction.dossiers import import_dossiers
 
     result = run_import(file, skip_bad, lambda data: import_dossiers(

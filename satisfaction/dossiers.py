@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from satisfaction import clock
-from satisfaction.access import Scope
+from satisfaction.accounts.access import Scope
 from satisfaction.clock import utcnow
 from satisfaction.counts.updates import add_to, dossier_day_key
 from satisfaction.db.accounts import AuditEntry

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from satisfaction.access import Scope
+from satisfaction.accounts.access import Scope
 from satisfaction.clock import local_bounds, local_day
 from satisfaction.db.responses import Answer, Response, ResponseStatus
 from satisfaction.db.units import Counter, ProcedureField, Unit

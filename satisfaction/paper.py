@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 
 from satisfaction import clock
-from satisfaction.access import Scope
+from satisfaction.accounts.access import Scope
 from satisfaction.catalogue.lookup import definition_of, newest_version
 from satisfaction.counts.updates import add_response
 from satisfaction.db.accounts import AuditEntry

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from satisfaction import clock
-from satisfaction.access import Scope
+from satisfaction.accounts.access import Scope
 from satisfaction.catalogue.lookup import definition_of
 from satisfaction.clock import utcnow
 from satisfaction.counts.updates import add_response, add_verified

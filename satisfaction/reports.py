@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from satisfaction.access import Scope, require_index, require_unit
+from satisfaction.accounts.access import Scope, require_index, require_unit
 from satisfaction.catalogue.lookup import Source, source_of
 from satisfaction.clock import local_bounds
 from satisfaction.counts.tallies import Tallies, tally

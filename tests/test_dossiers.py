@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 from test_reports import make_user, sign_in
 
 from satisfaction import clock, dossiers
-from satisfaction.access import scope_for
+from satisfaction.accounts.access import SYSTEM_SCOPE, scope_for
 from satisfaction.catalogue.lookup import definition_of
-from satisfaction.cli import SYSTEM_SCOPE
 from satisfaction.counts import updates
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.catalogue import Questionnaire
@@ -589,7 +588,7 @@ def test_the_api_gives_the_coverage_figures(client, app, march):
 
     make_user(app, "api@q1.example.vn", Role.REVIEWER)
     with app.app_context():
-        from api.services import issue_token
+        from satisfaction.accounts.tokens import issue_token
 
         user = db.session.scalar(sa.select(User).where(User.email == "api@q1.example.vn"))
         token = issue_token(user)

@@ -17,7 +17,7 @@ from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
 from satisfaction import clock, quarantine, reports
-from satisfaction.access import Scope
+from satisfaction.accounts.access import SYSTEM_SCOPE
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
 from satisfaction.config import load_config
@@ -36,7 +36,7 @@ PRODUCTION = {
     key: value for key, value in load_config("/tmp", {"APP_ENV": "testing"}).items()
     if key in RELAXED_INTEGRITY
 }
-SYSTEM = Scope("system", None, None, None, True, True, True)
+SYSTEM = SYSTEM_SCOPE
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from helpers import read_form
 from openpyxl import load_workbook
 from werkzeug.security import generate_password_hash
 
-from satisfaction.cli import SYSTEM_SCOPE
+from satisfaction.accounts.access import SYSTEM_SCOPE
 from satisfaction.db.accounts import Role, User
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db

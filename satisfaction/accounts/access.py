@@ -1,13 +1,17 @@
-"""Who may see what. Every query for results goes through a ``Scope`` made here.
+"""Who may see what, and who may do what. Every query for results goes through a ``Scope``
+made here, and every permission check asks it (``scope.may(...)``, ``scope.require(...)``).
 
 - admin and reviewer: every unit, every index;
 - index owner (an office): every unit, the indices that office owns;
 - unit manager: their unit and the units below it, every index;
 - observer (the Fatherland Front): every unit, SIPAS only, no personal data, read only.
+
+What each role may change is ``PERMISSIONS``; the CLI runs as ``SYSTEM_SCOPE``.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,6 +26,29 @@ from satisfaction.units.tree import descendants
 OBSERVER_INDICES = frozenset({"sipas"})
 
 
+class Permission(enum.StrEnum):
+    #: Change data at all: paper forms, dossier lists, remedies (observers never).
+    WRITE = "write"
+    #: Issue, rotate, revoke and relabel QR codes; a counter's dossier mode.
+    MANAGE_CODES = "manage_codes"
+    #: Add and switch off alert rules.
+    MANAGE_RULES = "manage_rules"
+    #: Release or reject quarantined answers. Not a unit's own staff: the list shows each
+    #: answer with its counter and minute, and the public page promises that staff at the
+    #: counter cannot see answers.
+    REVIEW_QUARANTINE = "review_quarantine"
+
+
+PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.REVIEWER: frozenset({Permission.WRITE, Permission.REVIEW_QUARANTINE}),
+    Role.INDEX_OWNER: frozenset({Permission.WRITE, Permission.MANAGE_RULES,
+                                 Permission.REVIEW_QUARANTINE}),
+    Role.UNIT_MANAGER: frozenset({Permission.WRITE}),
+    Role.OBSERVER: frozenset(),
+}
+
+
 @dataclass(frozen=True)
 class Scope:
     role: str
@@ -32,9 +59,8 @@ class Scope:
     index_codes: frozenset[str] | None
     #: May read free text (comments), which can hold names and phone numbers.
     personal_data: bool
-    #: May change data (import, manage); observers never.
-    can_write: bool
-    is_admin: bool
+    #: What the user may change (see ``PERMISSIONS``).
+    permissions: frozenset[Permission]
 
     def sees_unit(self, unit_id: int) -> bool:
         return self.unit_ids is None or unit_id in self.unit_ids
@@ -46,11 +72,23 @@ class Scope:
         """A WHERE clause restricting ``column`` (a unit id column) to visible units."""
         return sa.true() if self.unit_ids is None else column.in_(sorted(self.unit_ids))
 
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        """403 unless the user has ``permission``."""
+        if not self.may(permission):
+            raise Forbidden()
+
+
+#: The CLI runs as the system: it sees every unit and index and may do everything.
+SYSTEM_SCOPE = Scope("system", None, None, None, True, frozenset(Permission))
+
 
 def scope_for(user: User) -> Scope:
     role = user.role
     if role in (Role.ADMIN, Role.REVIEWER):
-        return Scope(role, user.id, None, None, True, True, role == Role.ADMIN)
+        return Scope(role, user.id, None, None, True, PERMISSIONS[role])
     if role == Role.INDEX_OWNER:
         owned = frozenset(
             db.session.scalars(
@@ -59,13 +97,13 @@ def scope_for(user: User) -> Scope:
                 )
             )
         )
-        return Scope(role, user.id, None, owned, True, True, False)
+        return Scope(role, user.id, None, owned, True, PERMISSIONS[role])
     if role == Role.UNIT_MANAGER and user.unit_id is not None:
-        return Scope(role, user.id, descendants(user.unit_id), None, True, True, False)
+        return Scope(role, user.id, descendants(user.unit_id), None, True, PERMISSIONS[role])
     if role == Role.OBSERVER:
-        return Scope(role, user.id, None, OBSERVER_INDICES, False, False, False)
+        return Scope(role, user.id, None, OBSERVER_INDICES, False, PERMISSIONS[role])
     # A unit manager without a unit sees nothing rather than everything.
-    return Scope(role, user.id, frozenset(), frozenset(), False, False, False)
+    return Scope(role, user.id, frozenset(), frozenset(), False, frozenset())
 
 
 def require_unit(scope: Scope, code: str) -> Unit:

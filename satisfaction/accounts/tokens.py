@@ -7,7 +7,6 @@ import secrets
 
 import sqlalchemy as sa
 
-from satisfaction.clock import utcnow
 from satisfaction.db.accounts import ApiToken, User
 from satisfaction.extensions import db
 
@@ -36,12 +35,3 @@ def user_for_token(token: str) -> User | None:
                User.is_active.is_(True))
     ).scalar_one_or_none()
     return row
-
-
-def revoke_tokens(user: User) -> int:
-    result = db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    return result.rowcount
