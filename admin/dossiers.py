@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 
-from satisfaction import dossiers, writelock
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
-from satisfaction.paper import ImportRefused
+from satisfaction.intake import dossiers, writelock
+from satisfaction.intake.imports import ImportRefused
 
 from . import bp
 from .forms import DossierImportForm

@@ -18,21 +18,20 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from satisfaction import posters
-from satisfaction.accounts.access import Permission, require_unit, visible_units
+from satisfaction.accounts.access import Permission, require_unit
+from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.clock import utcnow
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.codes import Channel, QrToken
 from satisfaction.db.units import Counter, DossierMode, ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.links import display_short_code, kiosk_url, short_url, survey_url
-from satisfaction.qrcodes import (
+from satisfaction.qrcodes import overview, posters
+from satisfaction.qrcodes.codes import (
     QrCodeError,
     code_state,
     issue_code,
@@ -42,6 +41,7 @@ from satisfaction.qrcodes import (
     rotate_code,
     set_dossier_mode,
 )
+from satisfaction.qrcodes.links import display_short_code, kiosk_url, short_url, survey_url
 
 from . import bp
 
@@ -145,10 +145,7 @@ def _unit_or_404(unit_code: str) -> Unit:
 
 
 def _choices():
-    questionnaires = [
-        (q.code, f"{q.title(g.locale)} ({q.code})")
-        for q in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code))
-    ]
+    questionnaires = questionnaire_choices(g.locale)
     fields = [("", _("None: the respondent chooses"))] + [
         (f.code, f.name(g.locale))
         for f in db.session.scalars(
@@ -205,14 +202,7 @@ def _page_context(now):
 def qrcodes():
     """Every unit the user sees, its counters and their working codes, with posters."""
     now = utcnow()
-    ids = [unit.id for unit in visible_units(g.scope)]
-    units = db.session.scalars(
-        sa.select(Unit).where(Unit.id.in_(ids))
-        .options(selectinload(Unit.counters).selectinload(Counter.qr_tokens)
-                 .selectinload(QrToken.questionnaire))
-    ).all()
-    order = {"district": 0, "ward": 1, "office": 2}
-    units = sorted(units, key=lambda unit: (order.get(unit.kind, 9), unit.code))
+    units = overview.units_with_codes(g.scope)
     return render_template("admin/qrcodes.html", units=units, **_page_context(now))
 
 

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from satisfaction import quarantine
 from satisfaction.accounts.access import Permission
-from satisfaction.integrity import flag_labels
+from satisfaction.intake import quarantine
+from satisfaction.intake.integrity import flag_labels
 
 from . import bp
 

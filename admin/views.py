@@ -10,10 +10,15 @@ from markupsafe import Markup
 
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
-from satisfaction.links import survey_url
-from satisfaction.paper import ImportRefused, import_paper_forms
+from satisfaction.alerts import unread_count
+from satisfaction.catalogue.lookup import questionnaire_choices
+from satisfaction.intake.imports import ImportRefused
+from satisfaction.intake.paper import import_paper_forms
+from satisfaction.qrcodes import overview
+from satisfaction.qrcodes.images import qr_svg
+from satisfaction.qrcodes.links import survey_url
 
-from . import bp, services
+from . import bp
 from .forms import EmptyForm, ImportForm, LoginForm
 
 IMPORT_MESSAGES = {
@@ -61,7 +66,7 @@ def require_sign_in():
 def admin_helpers():
     if not g.get("user"):
         return {}
-    return {"logout_form": EmptyForm(), "unread": services.unread_count(g.user.id)}
+    return {"logout_form": EmptyForm(), "unread": unread_count(g.user.id)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -101,9 +106,9 @@ def logout():
 def index():
     if not g.scope.may(Permission.MANAGE_CODES):
         return redirect(url_for("admin.reports_home"))
-    units = services.unit_tree()
+    units = overview.units_with_codes(g.scope)
     codes = {
-        token.id: Markup(services.qr_svg(survey_url(token.token)))
+        token.id: Markup(qr_svg(survey_url(token.token)))
         for unit in units
         for counter in unit.counters
         for token in counter.qr_tokens
@@ -111,7 +116,7 @@ def index():
     }
     return render_template(
         "admin/index.html", units=units, qr_svgs=codes, survey_url=survey_url,
-        activity=services.counter_activity(),
+        activity=overview.counter_activity(),
     )
 
 
@@ -120,7 +125,7 @@ def import_responses():
     """Paper forms: a CSV batch, all-or-nothing unless the user asks to skip bad rows."""
     g.scope.require(Permission.WRITE)
     form = ImportForm()
-    form.questionnaire.choices = services.questionnaire_choices(g.locale)
+    form.questionnaire.choices = questionnaire_choices(g.locale)
     result, refused, status = None, None, 200
     if form.validate_on_submit():
         try:

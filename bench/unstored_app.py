@@ -8,12 +8,14 @@ recent answers and the rate counters, then the transaction that stores the respo
 answers and its counts). Whatever ratio this baseline reaches is the most the real submit
 path could reach on the same machine, however cheap its storing became.
 
-The two steps are replaced at module level, as the view looks them up at call time; the
+The two steps are replaced at module level, as the intake service looks them up at call
+time; the
 routes, templates, hooks and configuration are the real app's.
 """
 
 from satisfaction.app import create_app
-from survey import checks, services
+from satisfaction.intake import client_checks as checks
+from survey import services
 
 
 def _no_checks(**_kwargs) -> checks.ClientChecks:

@@ -433,3 +433,9 @@ def deliver_due(send: dict[str, Sender], now: datetime | None = None,
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def unread_count(user_id: int) -> int:
+    """Alerts in the user's inbox not yet opened."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(InboxEntry).where(
+        InboxEntry.user_id == user_id, InboxEntry.read_at.is_(None)))

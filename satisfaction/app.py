@@ -10,10 +10,11 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from satisfaction import writelock
 from satisfaction.config import load_config
 from satisfaction.db.engine import configure_sqlite
-from satisfaction.extensions import babel, csrf, db, init_rate_counters, migrate
+from satisfaction.extensions import babel, csrf, db, migrate
+from satisfaction.intake import writelock
+from satisfaction.intake.rate_counters import init_rate_counters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,12 +66,6 @@ def create_app(config: dict | None = None) -> Flask:
 
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    # Rate-limit counters: in Redis when several app servers must share them.
-    from satisfaction import ratestore  # noqa: F401  (registers lazymemory://)
-
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "lazymemory://"
-    )
 
     db.init_app(app)
     configure_sqlite(app)

@@ -22,7 +22,7 @@ from satisfaction.db.accounts import Role, User
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import QuestionnaireError
-from satisfaction.links import absolute, survey_url
+from satisfaction.qrcodes.links import absolute, survey_url
 
 seed_cli = AppGroup("seed", help="Load demonstration data.")
 report_cli = AppGroup("report", help="Index reports.")
@@ -165,7 +165,7 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
 def run_import(file: Path, skip_bad: bool, read_import):
     """The shared end of a CSV import: the file refused as a whole, per-row problems on
     stderr, all-or-nothing unless ``skip_bad``; commits and returns the result."""
-    from satisfaction.paper import ImportRefused
+    from satisfaction.intake.imports import ImportRefused
 
     try:
         result = read_import(file.read_bytes())
@@ -190,7 +190,7 @@ def run_import(file: Path, skip_bad: bool, read_import):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
     """Enter a CSV batch of paper forms (channel "paper")."""
-    from satisfaction.paper import import_paper_forms
+    from satisfaction.intake.paper import import_paper_forms
 
     result = run_import(file, skip_bad, lambda data: import_paper_forms(
         questionnaire, data, SYSTEM_SCOPE, skip_bad=skip_bad))
@@ -204,7 +204,7 @@ def responses_forget_clients(days: int | None) -> None:
     """Clear the client and network hashes older than the retention period (run daily)."""
     from flask import current_app
 
-    from satisfaction.quarantine import forget_client_hashes
+    from satisfaction.intake.quarantine import forget_client_hashes
 
     days = current_app.config["CLIENT_HASH_RETENTION_DAYS"] if days is None else days
     n = forget_client_hashes(days)
@@ -221,7 +221,7 @@ def responses_forget_clients(days: int | None) -> None:
 def responses_review(response_id: int, decision: str | None, reason: str,
                      email: str | None) -> None:
     """Release or reject a quarantined response."""
-    from satisfaction.quarantine import ReviewError, review
+    from satisfaction.intake.quarantine import ReviewError, review
 
     if decision is None:
         raise click.UsageError("say --release or --reject")

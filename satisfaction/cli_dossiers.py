@@ -18,7 +18,7 @@ def dossiers_import(skip_bad: bool, file: Path) -> None:
     mark the responses whose dossier code it contains as verified."""
     from satisfaction.accounts.access import SYSTEM_SCOPE
     from satisfaction.cli import run_import
-    from satisfaction.dossiers import import_dossiers
+    from satisfaction.intake.dossiers import import_dossiers
 
     result = run_import(file, skip_bad, lambda data: import_dossiers(
         data, SYSTEM_SCOPE, skip_bad=skip_bad))

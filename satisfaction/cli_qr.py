@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from satisfaction import posters
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.links import base_url, display_short_code, survey_url
-from satisfaction.qrcodes import QrCodeError, find_code, printable_codes, rotate_code
+from satisfaction.qrcodes import posters
+from satisfaction.qrcodes.codes import QrCodeError, find_code, printable_codes, rotate_code
+from satisfaction.qrcodes.links import base_url, display_short_code, survey_url
 
 qr_cli = AppGroup("qr", help="QR codes of the counters: posters and rotation.")
 
@@ -57,20 +57,11 @@ def export(unit_codes: tuple[str, ...], all_units: bool, formats: tuple[str, ...
         click.echo(f"Warning: BASE_URL is not set; the posters point to {base_url()}.",
                    err=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Two codes of one counter and questionnaire would share a name: the second gets its
-    # short code added rather than overwriting the first.
-    used: set[str] = set()
-    for token in codes:
-        for size in sizes:
-            for fmt in formats:
-                name = posters.poster_filename(token, fmt, size)
-                if name in used:
-                    stem, ext = name.rsplit(".", 1)
-                    name = f"{stem}_{token.short_code or token.id}.{ext}"
-                used.add(name)
-                (out_dir / name).write_bytes(
-                    posters.render_poster(token, fmt, size, locale=locale))
-    click.echo(f"Wrote {len(used)} poster(s) of {len(codes)} code(s) to {out_dir}.")
+    written = 0
+    for name, _fmt, data in posters.named_posters(codes, formats, sizes, locale=locale):
+        (out_dir / name).write_bytes(data)
+        written += 1
+    click.echo(f"Wrote {written} poster(s) of {len(codes)} code(s) to {out_dir}.")
 
 
 @qr_cli.command("rotate")

@@ -96,7 +96,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SURVEY_STRAIGHT_LINE_SECONDS": int(os.environ.get("SURVEY_STRAIGHT_LINE_SECONDS", "60")),
         "SURVEY_DEVICE_REPEAT_HOURS": int(os.environ.get("SURVEY_DEVICE_REPEAT_HOURS", "24")),
         "CLIENT_HASH_RETENTION_DAYS": int(os.environ.get("CLIENT_HASH_RETENTION_DAYS", "30")),
-        # How long an app server trusts what a QR code resolved to (survey.services).
+        # How long an app server trusts what a QR code resolved to (satisfaction.qrcodes.resolve).
         "SURVEY_CODE_CACHE_SECONDS": float(os.environ.get("SURVEY_CODE_CACHE_SECONDS", "5")),
         # A kiosk goes back to an empty form after this many idle seconds.
         "KIOSK_IDLE_SECONDS": int(os.environ.get("KIOSK_IDLE_SECONDS", "90")),

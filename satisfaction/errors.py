@@ -7,29 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
-
-
-class ForgedInput(BadRequest):
-    """A value no honest form can send: an answer off the scale, an unknown field value,
-    a tampered hidden field."""
-
-    title = _l("The answers could not be accepted")
-    description = _l(
-        "The form contained values that are not on the questionnaire. Nothing was saved. "
-        "Please open the survey again from the QR code."
-    )
-
-
-class InvalidCode(NotFound):
-    """An unknown, revoked or retired QR code."""
-
-    title = _l("This QR code is not valid")
-    description = _l(
-        "This QR code is not valid or is no longer in use. Please scan the code displayed "
-        "at the counter, or ask the staff for the current one."
-    )
-
+from werkzeug.exceptions import HTTPException
 
 TITLES = {
     400: _l("The request could not be processed"),
@@ -86,10 +64,9 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        # Werkzeug's own descriptions are English; ours, and any given to abort(), are kept.
-        own = isinstance(error, ForgedInput | InvalidCode) or (
-            error.description != type(error).description
-        )
+        # Werkzeug's own descriptions are English; ours (an exception with its own title,
+        # such as the survey's) and any given to abort() are kept.
+        own = hasattr(error, "title") or error.description != type(error).description
         body, code = render_error(
             error.code, error.description if own else None, getattr(error, "title", None)
         )

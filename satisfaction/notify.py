@@ -14,7 +14,7 @@ from flask import current_app
 
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.db.alerts import Alert, Notification
-from satisfaction.links import absolute
+from satisfaction.qrcodes.links import absolute
 
 
 def _fmt(value: float | None) -> str:

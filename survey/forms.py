@@ -19,9 +19,11 @@ from werkzeug.datastructures import MultiDict
 
 from satisfaction.db.responses import RespondentKind
 from satisfaction.db.units import DossierMode
-from satisfaction.dossiers import normalise_code
-from satisfaction.errors import ForgedInput
 from satisfaction.indices.questionnaires import NO_OPINION, Definition
+from satisfaction.intake.dossiers import normalise_code
+from satisfaction.intake.storing import Answered
+from satisfaction.intake.submit import Sent
+from survey.errors import ForgedInput
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -72,6 +74,20 @@ class Submission:
     @property
     def honeypot(self) -> str:
         return self.values.get(HONEYPOT_FIELD, "")
+
+    def sent(self, locale: str) -> Sent:
+        """What the intake service needs of this submission."""
+        return Sent(
+            submission_id=self.submission_id,
+            answered=Answered(
+                answers=self.answers, respondent_kind=self.respondent_kind,
+                procedure_field_code=self.procedure_field, comment=self.comment,
+                locale=locale,
+            ),
+            errors=dict(self.errors),
+            honeypot=self.honeypot,
+            dossier=self.dossier,
+        )
 
 
 def _single(form: MultiDict, name: str) -> str:

@@ -9,16 +9,20 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from satisfaction import integrity, privacy
 from satisfaction.catalogue import lookup
 from satisfaction.db.codes import Channel
-from satisfaction.db.units import DossierMode
-from satisfaction.errors import ForgedInput, InvalidCode
-from satisfaction.extensions import csrf, db
+from satisfaction.extensions import csrf
+from satisfaction.intake.client_checks import Client, enforce_hard_limit
+from satisfaction.intake.submission_ids import issue_submission_id
+from satisfaction.intake.submit import DOSSIER_NOT_LISTED, DOSSIER_USED, Result, submit
+from satisfaction.qrcodes import resolve
 
-from . import bp, checks, services
+from . import bp
+from .errors import ForgedInput, InvalidCode
 from .forms import HONEYPOT_FIELD, LABELS, RESPONDENT_KINDS, Submission, read_submission
 
+#: The signed cookie by which the same phone answering the same counter again is noticed.
+DEVICE_COOKIE = "sv_device"
 #: Placeholders for the two per-visitor values of an otherwise identical empty form.
 _CSRF_SLOT, _SUBMISSION_SLOT = "\x00csrf\x00", "\x00submission\x00"
 #: Empty forms rendered once per address, code, language and procedure-field list. Derived
@@ -59,7 +63,7 @@ def _blank_page(target, definition, locale, fields) -> str:
 def _dead_code(token: str, channel: Channel):
     """A rotated code past its grace period points to its successor; anything else is not
     a valid code."""
-    successor = services.successor_of(token)
+    successor = resolve.successor_of(token)
     if successor is None:
         raise InvalidCode()
     endpoint = ".kiosk" if channel is Channel.KIOSK else ".questionnaire"
@@ -69,9 +73,11 @@ def _dead_code(token: str, channel: Channel):
 
 
 def _answer(token: str, channel: Channel):
+    client = None
     if request.method == "POST":
-        checks.enforce_hard_limit(channel.value)
-    target = services.find_target(token)
+        client = Client.at(request.remote_addr, request.cookies.get(DEVICE_COOKIE))
+        enforce_hard_limit(channel.value, client)
+    target = resolve.find_target(token)
     if target is None or target.channel != channel.value:
         return _dead_code(token, channel)
     locale = _locale()
@@ -81,74 +87,29 @@ def _answer(token: str, channel: Channel):
         page = _blank_page(target, definition, locale, fields)
         return (
             page.replace(_CSRF_SLOT, generate_csrf())
-            .replace(_SUBMISSION_SLOT, services.issue_submission_id(target))
+            .replace(_SUBMISSION_SLOT, issue_submission_id(target))
         )
 
     csrf.protect()
     submission = read_submission(
         definition, request.form, [code for code, _label in fields], target.dossier_mode
     )
-    issued = services.read_submission_id(submission.submission_id, target)
-    if issued is None:
+    outcome = submit(target, definition, submission.sent(locale), client, channel.value)
+    if outcome.result is Result.FORGED:
         raise ForgedInput()
-    submission_key, elapsed = issued
-    dossier_hash = privacy.dossier_hash(submission.dossier) if submission.dossier else None
-    dossier_verified = False
-    if dossier_hash and not submission.errors:
-        claimant = services.dossier_claimant(target.questionnaire_id, dossier_hash)
-        if claimant == submission_key:
-            # A retry of a response already stored (a flaky network): thank, store nothing.
-            return redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
-        if claimant is not None:
-            submission.errors["dossier"] = _dossier_used_message()
-        else:
-            dossier_verified = services.dossier_known(target.unit_id, dossier_hash)
-            if not dossier_verified and target.dossier_mode == DossierMode.VERIFIED.value:
-                submission.errors["dossier"] = _(
-                    "This dossier code is not in the list of dossiers of this office. "
-                    "Please check it against your receipt, or ask the staff."
-                )
-    if submission.errors:
-        return _render(submission, definition, target, locale, fields, generate_csrf()), 422
-
-    config = current_app.config
-    flags = integrity.content_flags(
-        honeypot=submission.honeypot,
-        elapsed_seconds=elapsed,
-        scored_answers=[submission.answers.get(item.code) for item in definition.scored_items()],
-        min_seconds=config["SURVEY_MIN_SECONDS"],
-        straight_line_seconds=config["SURVEY_STRAIGHT_LINE_SECONDS"],
-    )
-    client = checks.check_client(
-        token_id=target.token_id, counter_id=target.counter_id,
-        kiosk=channel is Channel.KIOSK,
-    )
-    try:
-        services.store_response(
-            target=target,
-            submission_key=submission_key,
-            answers=submission.answers,
-            respondent_kind=submission.respondent_kind,
-            procedure_field_code=submission.procedure_field,
-            comment=submission.comment,
-            locale=locale,
-            channel=channel.value,
-            integrity=services.Integrity(
-                flags=tuple(str(flag) for flag in [*flags, *client.flags]),
-                elapsed_seconds=elapsed,
-                client_hash=client.client_hash,
-                network_hash=client.network_hash,
-            ),
-            dossier_hash=dossier_hash,
-            dossier_verified=dossier_verified,
+    if outcome.result is Result.INVALID:
+        submission.errors.update(
+            (name, _dossier_message(error) if name == "dossier" else error)
+            for name, error in outcome.errors.items()
         )
-    except services.DossierAlreadyUsed:
-        # Another copy of this code won a race on another app server: nothing is kept.
-        db.session.rollback()
-        submission.errors["dossier"] = _dossier_used_message()
         return _render(submission, definition, target, locale, fields, generate_csrf()), 422
     response = redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
-    checks.remember_device(response, client)
+    if outcome.device_cookie is not None:
+        response.set_cookie(
+            DEVICE_COOKIE, outcome.device_cookie,
+            max_age=current_app.config["SURVEY_DEVICE_REPEAT_HOURS"] * 3600,
+            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -156,11 +117,18 @@ def _thanks_endpoint(channel: Channel) -> str:
     return ".kiosk_thanks" if channel is Channel.KIOSK else ".thanks"
 
 
-def _dossier_used_message() -> str:
-    return _(
-        "This dossier code has already been used to answer this survey. Each dossier can be "
-        "rated once."
-    )
+def _dossier_message(key: str) -> str:
+    if key == DOSSIER_USED:
+        return _(
+            "This dossier code has already been used to answer this survey. Each dossier "
+            "can be rated once."
+        )
+    if key == DOSSIER_NOT_LISTED:
+        return _(
+            "This dossier code is not in the list of dossiers of this office. "
+            "Please check it against your receipt, or ask the staff."
+        )
+    return key  # a message the form reader already worded
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -179,7 +147,7 @@ def kiosk(token: str):
 @bp.get("/m/<path:code>")
 def short_code(code: str):
     """The short code printed under the QR code, typed by hand when the camera fails."""
-    token = services.token_for_short_code(code)
+    token = resolve.token_for_short_code(code)
     if token is None:
         raise InvalidCode()
     return redirect(url_for(".questionnaire", token=token), code=302)
@@ -187,13 +155,13 @@ def short_code(code: str):
 
 @bp.get("/s/<token>/thanks")
 def thanks(token: str):
-    target = services.find_target(token)
+    target = resolve.find_target(token)
     return render_template("survey/thanks.html", target=target, locale=_locale(), token=token)
 
 
 @bp.get("/k/<token>/thanks")
 def kiosk_thanks(token: str):
-    target = services.find_target(token)
+    target = resolve.find_target(token)
     return render_template(
         "survey/thanks.html", target=target, locale=_locale(), token=token,
         kiosk_return=url_for(".kiosk", token=token) if target else None,

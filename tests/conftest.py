@@ -20,9 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from satisfaction.app import create_app
+from satisfaction.catalogue.lookup import forget_procedure_fields
 from satisfaction.config import normalise_database_url
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
+from satisfaction.qrcodes.resolve import forget_resolved_codes
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,9 +79,8 @@ def app(database_url):
 def clean_db(app):
     """Empty tables after the test, whatever it did."""
     yield
-    from survey.services import forget_cached_reference_data
-
-    forget_cached_reference_data()
+    forget_procedure_fields()
+    forget_resolved_codes()
     with app.app_context():
         app.extensions["rate_counters"].storage.reset()
         db.session.remove()

@@ -52,12 +52,12 @@ def test_a_code_revoked_elsewhere_stops_working_once_the_cache_time_is_over(
     """Each app server remembers a working code for SURVEY_CODE_CACHE_SECONDS: a code
     revoked from another server (here: straight in the database) keeps working here only
     until then."""
-    from survey import services
+    from satisfaction.qrcodes import resolve
 
     path, html = survey
     monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 60)
     clock = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(resolve.time, "monotonic", lambda: clock[0])
     assert client.get(path).status_code == 200  # resolved and remembered
     _revoke(app, path, revoked_at=utcnow())
     clock[0] += 59
@@ -72,26 +72,26 @@ def test_a_remembered_code_past_its_grace_period_is_dead_at_once(
         client, survey, app, monkeypatch):
     from datetime import timedelta
 
-    from survey import services
+    from satisfaction.qrcodes import resolve
 
     path, html = survey
     monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 3600)
     start = utcnow()
     _revoke(app, path, expires_at=start + timedelta(minutes=10))  # rotated: grace period
     assert client.get(path).status_code == 200  # remembered with its grace period's end
-    monkeypatch.setattr(services, "utcnow", lambda: start + timedelta(minutes=11))
+    monkeypatch.setattr(resolve, "utcnow", lambda: start + timedelta(minutes=11))
     # Past the grace period, long before the cache time: no successor, so not valid.
     assert client.post(path, data=filled_survey(html)).status_code == 404
     assert_nothing_stored(app)
 
 
 def test_unknown_codes_are_not_remembered(client, demo, app, monkeypatch):
-    from survey import services
+    from satisfaction.qrcodes import resolve
 
     monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 60)
     for i in range(50):
         assert client.get(f"/s/unknown-{i}").status_code == 404
-    assert not services._targets
+    assert not resolve._targets
 
 
 def test_code_of_a_unit_that_has_ended_is_not_valid(client, survey, app):

@@ -14,7 +14,7 @@ from helpers import count, read_form
 from openpyxl import load_workbook
 from test_reports import make_user, sign_in
 
-from satisfaction import clock, dossiers
+from satisfaction import clock
 from satisfaction.accounts.access import SYSTEM_SCOPE, scope_for
 from satisfaction.catalogue.lookup import definition_of
 from satisfaction.counts import updates
@@ -22,9 +22,10 @@ from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
 from satisfaction.db.units import ProcedureField, Unit
-from satisfaction.dossiers import hash_code, import_dossiers, parse_day
 from satisfaction.extensions import db
 from satisfaction.indices.periods import month
+from satisfaction.intake import dossiers
+from satisfaction.intake.dossiers import hash_code, import_dossiers, parse_day
 from satisfaction.reports import coverage, unit_report
 
 HEADER = ["code", "unit", "procedure_field", "received_on", "returned_on"]

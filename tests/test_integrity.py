@@ -16,7 +16,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
-from satisfaction import clock, quarantine, reports
+from satisfaction import clock, reports
 from satisfaction.accounts.access import SYSTEM_SCOPE
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
@@ -27,9 +27,10 @@ from satisfaction.db.codes import QrToken
 from satisfaction.db.counts import DailyResponseCount
 from satisfaction.db.responses import Dossier, DossierClaim, Response
 from satisfaction.db.units import Unit
-from satisfaction.dossiers import hash_code
 from satisfaction.extensions import db
 from satisfaction.indices import periods
+from satisfaction.intake import quarantine
+from satisfaction.intake.dossiers import hash_code
 
 #: What a deployment runs with: the defaults of the configuration.
 PRODUCTION = {
@@ -493,7 +494,7 @@ def test_without_redis_the_counters_need_no_thread_and_forget_expired_clients(ap
     from limits import parse
     from limits.strategies import MovingWindowRateLimiter
 
-    from satisfaction.ratestore import LazyMemoryStorage
+    from satisfaction.intake.rate_counters import LazyMemoryStorage
 
     assert isinstance(app.extensions["rate_counters"].storage, LazyMemoryStorage)
     storage = LazyMemoryStorage()
@@ -541,7 +542,7 @@ def test_a_retried_post_with_a_dossier_code_thanks_and_stores_once(client, app, 
 
 
 def test_two_rotations_of_one_code_at_once_leave_one_successor(app, ward_token, clean_db):
-    from satisfaction.qrcodes import QrCodeError, rotate_code
+    from satisfaction.qrcodes.codes import QrCodeError, rotate_code
 
     with app.app_context():
         token = db.session.scalar(sa.select(QrToken).where(QrToken.token == ward_token))
@@ -583,7 +584,7 @@ def test_verified_counts_follow_submission_release_and_import(client, app, ward_
     """The per-day counts the report reads equal a recount from the rows, whichever way an
     answer became verified and accepted."""
     from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
-    from satisfaction.dossiers import import_dossiers
+    from satisfaction.intake.dossiers import import_dossiers
 
     strict.update(SURVEY_MIN_SECONDS=0, SURVEY_DEVICE_REPEAT_HOURS=0)
     path = f"/s/{ward_token}"

@@ -21,11 +21,11 @@ pdfium = pytest.importorskip("pypdfium2")
 from fontTools.ttLib import TTFont  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from satisfaction import posters  # noqa: E402
 from satisfaction.db.codes import QrToken  # noqa: E402
 from satisfaction.db.units import Unit  # noqa: E402
 from satisfaction.extensions import db  # noqa: E402
-from satisfaction.qrcodes import issue_code, printable_codes  # noqa: E402
+from satisfaction.qrcodes import images, posters  # noqa: E402
+from satisfaction.qrcodes.codes import issue_code, printable_codes  # noqa: E402
 
 BASE_URL = "https://gopy.quan1.example.vn"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -146,8 +146,8 @@ def test_poster_quiet_zone_and_error_correction_survive_a_smudge(ward_code, size
     pixels = np.asarray(image)
     text, corners = _read(image)
     assert text == survey_url_of(ward_code)
-    matrix = posters.make_qr(survey_url_of(ward_code)).get_matrix()
-    modules = len(matrix) - 2 * posters.QUIET_ZONE
+    matrix = images.make_qr(survey_url_of(ward_code)).get_matrix()
+    modules = len(matrix) - 2 * images.QUIET_ZONE
     # The symbol's exact edges: the dark pixels near where the decoder found it.
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
     reach = int(2 * (x1 - x0) / modules)
@@ -257,7 +257,7 @@ def test_long_names_wrap_inside_the_page_and_keep_off_the_quiet_zone(ward_code, 
 def test_kiosk_codes_replaced_and_revoked_codes_get_no_poster(ward_code):
     from datetime import timedelta
 
-    from satisfaction.qrcodes import revoke_code, rotate_code
+    from satisfaction.qrcodes.codes import revoke_code, rotate_code
 
     kiosk = issue_code(ward_code.counter, ward_code.questionnaire, channel="kiosk")
     with pytest.raises(posters.NotPrintable, match="kiosk"):

@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from satisfaction import links
 from satisfaction.db.accounts import AuditEntry, User
 from satisfaction.db.codes import QrToken
 from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
-from satisfaction.qrcodes import (
+from satisfaction.qrcodes import links
+from satisfaction.qrcodes.codes import (
     SHORT_CODE_ALPHABET,
     QrCodeError,
     issue_code,

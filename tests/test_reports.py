@@ -17,7 +17,7 @@ from satisfaction.accounts.access import SYSTEM_SCOPE
 from satisfaction.db.accounts import Role, User
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.paper import import_paper_forms
+from satisfaction.intake.paper import import_paper_forms
 
 ITEMS = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4", "C5",
          "C6", "D1", "D2", "D3", "E1", "E2", "E3", "E4"]

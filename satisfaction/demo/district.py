@@ -28,7 +28,7 @@ from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.codes import Channel, QrToken
 from satisfaction.db.units import Counter, Unit, UnitKind
 from satisfaction.extensions import db
-from satisfaction.qrcodes import new_short_code, new_token
+from satisfaction.qrcodes.codes import new_short_code, new_token
 
 DEMO_ADMIN_EMAIL = "admin@q1.example.vn"
 #: The questionnaire printed on every counter's code in the demo.

@@ -7,7 +7,7 @@ The list is a CSV with the columns ``code,unit,procedure_field,received_on,retur
 (``procedure_field`` and ``returned_on`` may be left out or empty). Dates are YYYY-MM-DD or
 DD/MM/YYYY, as Vietnamese Excel writes them. A file with any bad row stores nothing, unless
 ``skip_bad`` is given; every bad row is reported with its line number, as for paper forms
-(``satisfaction.paper``).
+(``intake.paper``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,10 +28,17 @@ from satisfaction.clock import utcnow
 from satisfaction.counts.updates import add_to, dossier_day_key
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
-from satisfaction.db.responses import Dossier, Response, ResponseStatus
+from satisfaction.db.responses import Dossier, DossierClaim, Response, ResponseStatus
 from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
-from satisfaction.paper import ImportRefused, ImportResult, RowError
+from satisfaction.intake.imports import (
+    ImportRefused,
+    ImportResult,
+    RowError,
+    chunks,
+    data_rows,
+    decode,
+)
 from satisfaction.privacy import dossier_hash
 
 #: Receipt codes of the one-stop systems: letters, digits, dots, dashes and slashes,
@@ -49,6 +56,24 @@ def normalise_code(raw: str | None) -> str | None:
 def hash_code(raw: str) -> str | None:
     code = normalise_code(raw)
     return dossier_hash(code) if code else None
+
+
+def dossier_claimant(questionnaire_id: int, dossier_hash: str) -> str | None:
+    """The submission key of the response that gave this dossier code, if any: the same
+    key means this POST is a retry of that very response."""
+    return db.session.scalar(
+        sa.select(Response.submission_key)
+        .join(DossierClaim, DossierClaim.response_id == Response.id)
+        .where(DossierClaim.questionnaire_id == questionnaire_id,
+               DossierClaim.dossier_hash == dossier_hash)
+    )
+
+
+def dossier_known(unit_id: int, dossier_hash: str) -> bool:
+    """Whether the imported dossier list has this code for this unit."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Dossier.code_hash == dossier_hash, Dossier.unit_id == unit_id
+    )))
 
 
 #: A month of the whole district is a few tens of thousands of dossiers; a file ten times
@@ -97,14 +122,6 @@ def parse_day(raw: str) -> date | None:
     return None
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # The line of the first byte that is not UTF-8: where to look in the file.
-        raise ImportRefused("not_utf8", str(data[: exc.start].count(b"\n") + 1)) from exc
-
-
 def _delimiter(text: str) -> str:
     """The delimiter of the header line: Excel writes ';' or a tab with some regional
     settings. The header's names contain none of them, so counting is enough."""
@@ -114,11 +131,6 @@ def _delimiter(text: str) -> str:
 
 def _short(value: str) -> str:
     return value if len(value) <= DETAIL_LENGTH else value[:DETAIL_LENGTH] + "…"
-
-
-def _chunks(values: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,42 @@ def import_dossiers(
     flushes; the caller commits, or rolls back when the result has errors and
     ``skip_bad`` is false.
     """
-    text = _decode(data)
+    reader, header = _read_header(decode(data))
+    units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
+    today = today or clock.today()
+    result = DossierImportResult()
+    good: list[_Row] = []
+    #: Hash -> the line where the code first appeared, to name it in a duplicate's error.
+    seen: dict[str, int] = {}
+    for line, cells in data_rows(reader, header, result, MAX_ROWS):
+        row, problems = _check_row(line, cells, scope, units, fields, today, seen)
+        if problems:
+            result.errors.extend(problems)
+        else:
+            good.append(row)
+    if not result.rows:
+        raise ImportRefused("no_rows")
+    good = _drop_known(good, result)
+    result.errors.sort(key=lambda error: error.line)
+    if result.errors and not skip_bad:
+        return result
+    if before_write is not None:
+        before_write()
+    _store(good)
+    result.stored = len(good)
+    result.verified = _verify_responses(good)
+    db.session.add(AuditEntry(
+        user_id=user_id, action="dossiers.import", subject="",
+        details={"rows": result.rows, "stored": result.stored,
+                 "rejected": result.rejected, "verified_responses": result.verified,
+                 "skip_bad": skip_bad},
+    ))
+    db.session.flush()
+    return result
+
+
+def _read_header(text: str) -> tuple[Iterator[list[str]], list[str]]:
     if not text.strip():
         raise ImportRefused("empty")
     # strict: an unclosed quote is reported, not swallowed into one long cell.
@@ -169,86 +216,68 @@ def import_dossiers(
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         raise ImportRefused("missing_columns", ", ".join(missing))
+    return reader, header
 
-    units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
-    fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
-    today = today or clock.today()
-    result = DossierImportResult()
-    good: list[_Row] = []
-    #: Hash -> the line where the code first appeared, to name it in a duplicate's error.
-    seen: dict[str, int] = {}
-    try:
-        for line, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            result.rows += 1
-            if result.rows > MAX_ROWS:
-                raise ImportRefused("too_many_rows", str(MAX_ROWS))
-            if len(row) != len(header):
-                result.errors.append(
-                    RowError(line, "wrong_cell_count", f"{len(row)}/{len(header)}"))
-                continue
-            cells = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
-            problems = []
-            code = normalise_code(cells["code"])
-            code_hash = dossier_hash(code) if code else None
-            if code_hash is None:
-                problems.append(RowError(line, "bad_code", _short(cells["code"])))
-            elif code_hash in seen:
-                problems.append(RowError(line, "duplicate_code", str(seen[code_hash])))
-            else:
-                seen[code_hash] = line
-            unit_id = units.get(cells["unit"])
-            if unit_id is None or not scope.sees_unit(unit_id):
-                # One message for both: a unit outside the user's scope is not revealed.
-                problems.append(RowError(line, "unknown_unit", _short(cells["unit"])))
-            field_code = cells.get("procedure_field", "")
-            if field_code and field_code not in fields:
-                problems.append(RowError(line, "bad_procedure_field", _short(field_code)))
-            received = parse_day(cells["received_on"])
-            if received is None:
-                problems.append(RowError(line, "bad_date", _short(cells["received_on"])))
-            returned = None
-            if cells.get("returned_on"):
-                returned = parse_day(cells["returned_on"])
-                if returned is None:
-                    problems.append(RowError(line, "bad_date", _short(cells["returned_on"])))
-            for day, raw in ((received, cells["received_on"]),
-                             (returned, cells.get("returned_on", ""))):
-                if day and day > today:
-                    problems.append(RowError(line, "future_date", raw))
-            if received and returned and returned < received:
-                problems.append(RowError(line, "returned_before_received",
-                                         f"{returned.isoformat()} < {received.isoformat()}"))
-            if problems:
-                result.errors.extend(problems)
-            else:
-                good.append(_Row(line, code_hash, unit_id, fields.get(field_code) or None,
-                                 received, returned))
-    except csv.Error as exc:
-        raise ImportRefused("bad_csv", str(exc)) from exc
-    if not result.rows:
-        raise ImportRefused("no_rows")
 
-    # Codes imported before: looked up in chunks, one indexed query per thousand rows.
+def _check_row(line: int, cells: dict[str, str], scope: Scope, units: dict[str, int],
+               fields: dict[str, int], today: date,
+               seen: dict[str, int]) -> tuple[_Row | None, list[RowError]]:
+    """The row to store, or the problems that keep it out."""
+    problems = []
+    code = normalise_code(cells["code"])
+    code_hash = dossier_hash(code) if code else None
+    if code_hash is None:
+        problems.append(RowError(line, "bad_code", _short(cells["code"])))
+    elif code_hash in seen:
+        problems.append(RowError(line, "duplicate_code", str(seen[code_hash])))
+    else:
+        seen[code_hash] = line
+    unit_id = units.get(cells["unit"])
+    if unit_id is None or not scope.sees_unit(unit_id):
+        # One message for both: a unit outside the user's scope is not revealed.
+        problems.append(RowError(line, "unknown_unit", _short(cells["unit"])))
+    field_code = cells.get("procedure_field", "")
+    if field_code and field_code not in fields:
+        problems.append(RowError(line, "bad_procedure_field", _short(field_code)))
+    received = parse_day(cells["received_on"])
+    if received is None:
+        problems.append(RowError(line, "bad_date", _short(cells["received_on"])))
+    returned = None
+    if cells.get("returned_on"):
+        returned = parse_day(cells["returned_on"])
+        if returned is None:
+            problems.append(RowError(line, "bad_date", _short(cells["returned_on"])))
+    for day, raw in ((received, cells["received_on"]), (returned, cells.get("returned_on", ""))):
+        if day and day > today:
+            problems.append(RowError(line, "future_date", raw))
+    if received and returned and returned < received:
+        problems.append(RowError(line, "returned_before_received",
+                                 f"{returned.isoformat()} < {received.isoformat()}"))
+    if problems:
+        return None, problems
+    return _Row(line, code_hash, unit_id, fields.get(field_code) or None, received,
+                returned), []
+
+
+def _drop_known(good: list[_Row], result: DossierImportResult) -> list[_Row]:
+    """The rows whose codes were not imported before; the others become errors. Looked up
+    in chunks: one indexed query per thousand rows."""
     known: set[str] = set()
-    for chunk in _chunks([row.code_hash for row in good], CHUNK):
+    for chunk in chunks([row.code_hash for row in good], CHUNK):
         known.update(db.session.scalars(
             sa.select(Dossier.code_hash).where(Dossier.code_hash.in_(chunk))))
-    if known:
-        result.errors.extend(
-            RowError(row.line, "already_imported") for row in good if row.code_hash in known)
-        good = [row for row in good if row.code_hash not in known]
-    result.errors.sort(key=lambda error: error.line)
+    if not known:
+        return good
+    result.errors.extend(
+        RowError(row.line, "already_imported") for row in good if row.code_hash in known)
+    return [row for row in good if row.code_hash not in known]
 
-    if result.errors and not skip_bad:
-        return result
-    if before_write is not None:
-        before_write()
+
+def _store(rows: list[_Row]) -> None:
     imported_at = utcnow()
     try:
         # Core inserts in batches: one ORM object per row costs ten times more at 50,000.
-        for batch in _chunks(good, INSERT_BATCH):
+        for batch in chunks(rows, INSERT_BATCH):
             db.session.execute(sa.insert(Dossier), [
                 {"code_hash": row.code_hash, "unit_id": row.unit_id,
                  "procedure_field_id": row.procedure_field_id, "received_on": row.received_on,
@@ -260,21 +289,11 @@ def import_dossiers(
         # is kept, and a second try reports them as already imported.
         db.session.rollback()
         raise ImportRefused("imported_meanwhile") from exc
-    result.stored = len(good)
     handled: dict[tuple, int] = {}
-    for row in good:
+    for row in rows:
         key = dossier_day_key(row.unit_id, row.received_on, row.returned_on)
         handled[key] = handled.get(key, 0) + 1
     add_to(DossierDayCount.__table__, handled)
-    result.verified = _verify_responses(good)
-    db.session.add(AuditEntry(
-        user_id=user_id, action="dossiers.import", subject="",
-        details={"rows": result.rows, "stored": result.stored,
-                 "rejected": result.rejected, "verified_responses": result.verified,
-                 "skip_bad": skip_bad},
-    ))
-    db.session.flush()
-    return result
 
 
 def verify_statement(unit_id: int, code_hashes: list[str]) -> sa.Update:
@@ -297,14 +316,14 @@ def verify_statement(unit_id: int, code_hashes: list[str]) -> sa.Update:
 
 def _verify_responses(rows: list[_Row]) -> int:
     """Mark as verified the responses that gave one of these codes at the dossier's own
-    unit (the same rule as at submission, ``survey.services.dossier_known``)."""
+    unit (the same rule as at submission, ``dossier_known``)."""
     by_unit: dict[int, list[str]] = {}
     for row in rows:
         by_unit.setdefault(row.unit_id, []).append(row.code_hash)
     verified = 0
     counted: dict[tuple, int] = {}
     for unit_id, hashes in by_unit.items():
-        for chunk in _chunks(hashes, CHUNK):
+        for chunk in chunks(hashes, CHUNK):
             for submitted_at, version_id, status in db.session.execute(
                 verify_statement(unit_id, chunk)
             ):

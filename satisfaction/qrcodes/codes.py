@@ -232,10 +232,6 @@ def printable_codes(unit_ids: Iterable[int] | None = None, *, now: datetime | No
     return list(db.session.scalars(query))
 
 
-def is_printable(token: QrToken, now: datetime | None = None) -> bool:
-    return token.channel == Channel.QR.value and code_state(token, now) == "current"
-
-
 def normalise_short_code(typed: str | None) -> str | None:
     """A short code as stored, from what a person types (any case, dashes, spaces)."""
     code = (typed or "").upper().replace("-", "").replace(" ", "")

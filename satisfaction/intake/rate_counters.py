@@ -1,4 +1,7 @@
-"""A rate-limit storage for one app server without Redis.
+"""The counters of the survey's rate limits (the integrity checks and the flood ceiling):
+in Redis when several app servers must share them (``REDIS_URL``), else in memory.
+
+A rate-limit storage for one app server without Redis:
 
 ``limits``' own memory storage expires entries from a timer thread that wakes 100 times a
 second while there is traffic and scans every key each time: with the thousands of client
@@ -13,7 +16,9 @@ from __future__ import annotations
 import bisect
 import time
 
-from limits.storage import MemoryStorage
+from flask import Flask, current_app
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 
 class LazyMemoryStorage(MemoryStorage):
@@ -28,7 +33,7 @@ class LazyMemoryStorage(MemoryStorage):
         self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
 
     # Replaces MemoryStorage's private __schedule_expiry (limits pinned in requirements.txt;
-    # tests/test_integrity.py checks that no thread is started and that limits still hold).
+    # the intake tests check that no thread is started and that limits still hold).
     def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
         if now >= self._next_sweep:
@@ -54,3 +59,15 @@ class LazyMemoryStorage(MemoryStorage):
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
                 self.locks.pop(key, None)
+
+
+def init_rate_counters(app: Flask) -> None:
+    """One set of counters per app: Redis when several app servers must share them, memory
+    for a single server. Keys are keyed hashes, so no client address reaches Redis."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "lazymemory://")
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["rate_counters"] = MovingWindowRateLimiter(storage)
+
+
+def rate_counters() -> MovingWindowRateLimiter:
+    return current_app.extensions["rate_counters"]

@@ -3,8 +3,9 @@ counters, in Redis when several app servers run), bursts (the responses table) a
 device cookie.
 
 They never refuse an answer: they return flags, and a flagged answer is stored in
-quarantine (``satisfaction.integrity``). Only the hard ceiling (``enforce_hard_limit``)
-answers 429, far above anything a person can do.
+quarantine (``intake.integrity``). Only the hard ceiling (``enforce_hard_limit``) answers
+429, far above anything a person can do. Nothing here reads the request: the survey view
+says who the client is (``Client``) and sets the device cookie it is given back.
 """
 
 from __future__ import annotations
@@ -15,19 +16,33 @@ from datetime import timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from flask import Response as FlaskResponse
-from flask import current_app, g, request
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
-from satisfaction import integrity, privacy
+from satisfaction import privacy
 from satisfaction.clock import utcnow
 from satisfaction.db.responses import Response
-from satisfaction.extensions import client_address, db, rate_counters
-from satisfaction.integrity import Flag
+from satisfaction.extensions import db
+from satisfaction.intake import integrity
+from satisfaction.intake.integrity import Flag
+from satisfaction.intake.rate_counters import rate_counters
 
-DEVICE_COOKIE = "sv_device"
+
+@dataclass(frozen=True)
+class Client:
+    """Who is answering, as far as the checks need to know: keyed hashes of the address and
+    of its network (never the address), and the signed device cookie the browser sent."""
+
+    client_hash: str
+    network_hash: str
+    device_cookie: str | None = None
+
+    @classmethod
+    def at(cls, address: str | None, device_cookie: str | None = None) -> Client:
+        client_hash, network_hash = privacy.client_hashes(address)
+        return cls(client_hash, network_hash, device_cookie)
 
 
 @dataclass
@@ -45,8 +60,7 @@ def _device_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="survey-device")
 
 
-def _read_device_cookie() -> dict[str, float]:
-    raw = request.cookies.get(DEVICE_COOKIE)
+def _read_device_cookie(raw: str | None) -> dict[str, float]:
     if not raw or len(raw) > 2000:
         return {}
     try:
@@ -65,20 +79,13 @@ def _limits(limit_text: str) -> tuple:
     return tuple(parse_many(limit_text)) if limit_text else ()
 
 
-def _client_hashes() -> tuple[str, str]:
-    """The keyed hashes of this request's client and network, computed once."""
-    if "client_hashes" not in g:
-        g.client_hashes = privacy.client_hashes(client_address())
-    return g.client_hashes
-
-
-def enforce_hard_limit(channel: str) -> None:
+def enforce_hard_limit(channel: str, client: Client) -> None:
     """The flood ceiling on posting answers, per client and channel (a kiosk and the
     phones on the same office network each have their own): beyond it, 429 and nothing
     read or stored. Kept in the same counters as the other limits (Redis when several app
     servers run)."""
     limit_text = current_app.config["SURVEY_HARD_LIMIT"]
-    if not _hit(limit_text, "hard", channel, _client_hashes()[0]):
+    if not _hit(limit_text, "hard", channel, client.client_hash):
         longest = max(limit.get_expiry() for limit in _limits(limit_text))
         raise TooManyRequests(retry_after=longest)
 
@@ -126,7 +133,8 @@ def _recent_counts(client_hash: str, network_hash: str, token_id: int,
     return row[0], row[1]
 
 
-def check_client(*, token_id: int, counter_id: int, kiosk: bool) -> ClientChecks:
+def check_client(client: Client, *, token_id: int, counter_id: int,
+                 kiosk: bool) -> ClientChecks:
     """Rate limits, bursts and the device cookie for an answer about to be stored.
 
     A kiosk is one tablet that every citizen uses in turn: its answers share a client and
@@ -139,7 +147,7 @@ def check_client(*, token_id: int, counter_id: int, kiosk: bool) -> ClientChecks
     if kiosk:
         return result
 
-    result.client_hash, result.network_hash = _client_hashes()
+    result.client_hash, result.network_hash = client.client_hash, client.network_hash
     if not _hit(config["SURVEY_CLIENT_LIMIT"], "client", result.client_hash):
         result.flags.append(Flag.CLIENT_LIMIT)
     per_client, per_network = config["SURVEY_BURST_CLIENT"], config["SURVEY_BURST_NETWORK"]
@@ -156,21 +164,10 @@ def check_client(*, token_id: int, counter_id: int, kiosk: bool) -> ClientChecks
     window = config["SURVEY_DEVICE_REPEAT_HOURS"] * 3600
     if window:
         now = time.time()
-        seen = _read_device_cookie()
+        seen = _read_device_cookie(client.device_cookie)
         if integrity.is_recent_repeat(seen, counter_id, now, window):
             result.flags.append(Flag.REPEAT_DEVICE)
         result.device_cookie = _device_serializer().dumps(
             integrity.remember_counter(seen, counter_id, now, window)
         )
     return result
-
-
-def remember_device(response: FlaskResponse, checks: ClientChecks) -> None:
-    if checks.device_cookie is None:
-        return
-    response.set_cookie(
-        DEVICE_COOKIE, checks.device_cookie,
-        max_age=current_app.config["SURVEY_DEVICE_REPEAT_HOURS"] * 3600,
-        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
-

@@ -17,7 +17,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,9 +29,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from satisfaction.db.codes import Channel, QrToken
-from satisfaction.links import display_short_code, short_url, survey_url
+from satisfaction.qrcodes.images import make_qr
+from satisfaction.qrcodes.links import display_short_code, short_url, survey_url
 
-FONT_DIR = Path(__file__).parent / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONTS = {False: FONT_DIR / "DejaVuSans.ttf", True: FONT_DIR / "DejaVuSans-Bold.ttf"}
 FONT_FAMILY = "DejaVuSans"
 
@@ -44,7 +45,6 @@ PNG_DPI = 300
 #: Millimetres per typographic point.
 PT = 25.4 / 72
 #: Modules of white around the code: the QR standard's minimum, which readers rely on.
-QUIET_ZONE = 4
 
 ACCENT = (11, 92, 173)  # the site's accent colour (app.css --accent)
 INK = (26, 26, 26)
@@ -217,15 +217,6 @@ class Layout:
     qr_x: float = 0.0
     qr_y: float = 0.0
     qr_size: float = 0.0
-
-
-def make_qr(url: str) -> qrcode.QRCode:
-    """The code of exactly ``url``: error correction H (30 % of the symbol can be smudged,
-    torn or covered by tape and it still reads), a 4-module quiet zone."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_H, border=QUIET_ZONE)
-    code.add_data(url)
-    code.make(fit=True)
-    return code
 
 
 def layout(content: PosterContent, size: str = "A4") -> Layout:
@@ -480,27 +471,34 @@ def poster_filename(token: QrToken, fmt: str, size: str) -> str:
     return f"{name}.{fmt}"
 
 
+def named_posters(codes: Iterable[QrToken], formats: Iterable[str] = ("pdf",),
+                  sizes: Iterable[str] = ("A4",), *, locale: str = "vi"
+                  ) -> Iterator[tuple[str, str, bytes]]:
+    """(file name, format, poster) for each printable code in each format and size. Kiosk
+    codes are left out. Two codes that would share a name (same counter and questionnaire)
+    are told apart by their short codes rather than one overwriting the other."""
+    formats, sizes = list(formats), list(sizes)
+    used: set[str] = set()
+    for token in codes:
+        if token.channel != Channel.QR.value:
+            continue
+        for size in sizes:
+            for fmt in formats:
+                name = poster_filename(token, fmt, size)
+                if name in used:
+                    stem, ext = name.rsplit(".", 1)
+                    name = f"{stem}_{token.short_code or token.id}.{ext}"
+                used.add(name)
+                yield name, fmt, render_poster(token, fmt, size, locale=locale)
+
+
 def posters_zip(codes: Iterable[QrToken], formats: Iterable[str] = ("pdf",),
                 sizes: Iterable[str] = ("A4",), *, locale: str = "vi") -> bytes:
-    """A ZIP with a poster of each printable code in each format and size. Kiosk codes are
-    left out. Two codes that would share a name (same counter and questionnaire) are told
-    apart by their short codes."""
-    formats, sizes = list(formats), list(sizes)
+    """A ZIP with a poster of each printable code in each format and size (``named_posters``)."""
     buffer = io.BytesIO()
-    used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for token in codes:
-            if token.channel != Channel.QR.value:
-                continue
-            for size in sizes:
-                for fmt in formats:
-                    name = poster_filename(token, fmt, size)
-                    if name in used:
-                        stem, ext = name.rsplit(".", 1)
-                        name = f"{stem}_{token.short_code or token.id}.{ext}"
-                    used.add(name)
-                    data = render_poster(token, fmt, size, locale=locale)
-                    # PDF and PNG are compressed already; deflating them again only costs.
-                    compress = zipfile.ZIP_DEFLATED if fmt == "svg" else zipfile.ZIP_STORED
-                    archive.writestr(name, data, compress_type=compress)
+        for name, fmt, data in named_posters(codes, formats, sizes, locale=locale):
+            # PDF and PNG are compressed already; deflating them again only costs.
+            compress = zipfile.ZIP_DEFLATED if fmt == "svg" else zipfile.ZIP_STORED
+            archive.writestr(name, data, compress_type=compress)
     return buffer.getvalue()

@@ -1,0 +1,74 @@
+"""What the CSV imports (paper forms, the dossier list) share: the result and its row
+errors, a file refused as a whole, decoding, and reading the data rows.
+
+A file with any bad row stores nothing, unless the user asks to skip bad rows; every bad
+row is reported with its line number and a message key the pages translate.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    #: A message key (see ``IMPORT_MESSAGES`` in the admin views) and its values.
+    problem: str
+    detail: str = ""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    stored: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be read (encoding, header, size)."""
+
+    def __init__(self, problem: str, detail: str = ""):
+        self.problem, self.detail = problem, detail
+        super().__init__(f"{problem}: {detail}" if detail else problem)
+
+
+def decode(data: bytes) -> str:
+    """The file's text; ``not_utf8`` with the line of the first byte that is not UTF-8
+    (where to look in the file) otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused("not_utf8", str(data[: exc.start].count(b"\n") + 1)) from exc
+
+
+def data_rows(reader: Iterator[list[str]], header: Sequence[str], result: ImportResult,
+              max_rows: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, cells by column name) of each non-blank row after the header. Counts the rows
+    in ``result``, records rows with the wrong number of cells there, refuses a file with
+    more than ``max_rows`` rows or that is not valid CSV."""
+    try:
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            result.rows += 1
+            if result.rows > max_rows:
+                raise ImportRefused("too_many_rows", str(max_rows))
+            if len(row) != len(header):
+                result.errors.append(
+                    RowError(line, "wrong_cell_count", f"{len(row)}/{len(header)}"))
+                continue
+            yield line, {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+    except csv.Error as exc:
+        raise ImportRefused("bad_csv", str(exc)) from exc
+
+
+def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
