@@ -19,14 +19,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from satisfaction import exports
 from satisfaction.accounts.access import visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire
-from satisfaction.charts import trend_svg
 from satisfaction.db.units import UnitKind
 from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
-from satisfaction.reports import BELOW, MEETS, NO_DATA, unit_report
+from satisfaction.reporting import exports
+from satisfaction.reporting.charts import trend_svg
+from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, unit_report
 
 from . import bp
 

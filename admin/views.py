@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
-from satisfaction.alerts import unread_count
+from satisfaction.alerts.inbox import unread_count
 from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.intake.imports import ImportRefused
 from satisfaction.intake.paper import import_paper_forms

@@ -14,7 +14,7 @@ from satisfaction.catalogue.lookup import UnknownQuestionnaire, definition_of
 from satisfaction.db.catalogue import Questionnaire
 from satisfaction.extensions import csrf, db
 from satisfaction.indices import periods
-from satisfaction.reports import unit_report
+from satisfaction.reporting.reports import unit_report
 
 from .openapi import document
 

@@ -66,7 +66,7 @@ def build(app, units: int, responses: int) -> float:
 
 
 def run(kind: str, args, workdir: Path) -> dict:
-    from satisfaction.alerts import check
+    from satisfaction.alerts.check import check
     from satisfaction.app import create_app
     from satisfaction.extensions import db
 

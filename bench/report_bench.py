@@ -157,7 +157,7 @@ def measure(app, token: str, runs: int) -> dict:
     from satisfaction.db.responses import Response
     from satisfaction.extensions import db
     from satisfaction.indices.periods import year
-    from satisfaction.reports import unit_report
+    from satisfaction.reporting.reports import unit_report
 
     service, api = [], []
     client = app.test_client()

@@ -138,10 +138,10 @@ def report_export(index_code, unit_code, start, end, period, questionnaire, fmt,
     """Write an index report for a unit and a period to an XLSX or CSV file."""
     from werkzeug.exceptions import HTTPException
 
-    from satisfaction import exports
     from satisfaction.catalogue.lookup import UnknownQuestionnaire
     from satisfaction.indices import periods
-    from satisfaction.reports import unit_report
+    from satisfaction.reporting import exports
+    from satisfaction.reporting.reports import unit_report
 
     try:
         chosen = periods.parse(period, start, end)
@@ -264,7 +264,7 @@ def counts_rebuild() -> None:
 @click.option("--no-owner", is_flag=True, help="Do not e-mail the index owner office.")
 def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner) -> None:
     """Add an alert rule."""
-    from satisfaction.alerts import RuleError, add_rule
+    from satisfaction.alerts.rules import RuleError, add_rule
 
     try:
         rule = add_rule(index_code=index_code, target=target, window=window, min_n=min_n,
@@ -294,14 +294,13 @@ def rule_list() -> None:
 @click.argument("rule_id", type=int)
 def rule_remove(rule_id: int) -> None:
     """Switch a rule off (its alerts and their history are kept)."""
-    from satisfaction.db.accounts import AuditEntry
+    from satisfaction.alerts.rules import switch_off
     from satisfaction.db.alerts import AlertRule
 
     rule = db.session.get(AlertRule, rule_id)
     if rule is None:
         raise click.ClickException(f"no rule {rule_id}")
-    rule.is_active = False
-    db.session.add(AuditEntry(action="alerts.rule.remove", subject=str(rule_id)))
+    switch_off(rule)
     db.session.commit()
     click.echo(f"Rule {rule_id} switched off.")
 
@@ -315,8 +314,8 @@ def alerts_check(dry_run: bool, today: str | None) -> None:
 
     from sqlalchemy.exc import IntegrityError
 
-    from satisfaction.alerts import check, deliver_due
-    from satisfaction.notify import SENDERS
+    from satisfaction.alerts.check import check
+    from satisfaction.alerts.notify import SENDERS, deliver_due
 
     day = date.fromisoformat(today) if today else None
     try:

@@ -26,7 +26,8 @@ from satisfaction.extensions import db
 from satisfaction.indices.periods import month
 from satisfaction.intake import dossiers
 from satisfaction.intake.dossiers import hash_code, import_dossiers, parse_day
-from satisfaction.reports import coverage, unit_report
+from satisfaction.reporting.coverage import coverage
+from satisfaction.reporting.reports import unit_report
 
 HEADER = ["code", "unit", "procedure_field", "received_on", "returned_on"]
 TODAY = date(2026, 6, 1)

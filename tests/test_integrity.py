@@ -16,7 +16,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from test_admin import sign_in
 from werkzeug.security import generate_password_hash
 
-from satisfaction import clock, reports
+from satisfaction import clock
 from satisfaction.accounts.access import SYSTEM_SCOPE
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
@@ -31,6 +31,7 @@ from satisfaction.extensions import db
 from satisfaction.indices import periods
 from satisfaction.intake import quarantine
 from satisfaction.intake.dossiers import hash_code
+from satisfaction.reporting import reports
 
 #: What a deployment runs with: the defaults of the configuration.
 PRODUCTION = {

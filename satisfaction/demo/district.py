@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from satisfaction.alerts import add_rule
+from satisfaction.alerts.rules import add_rule
 from satisfaction.catalogue.loading import (
     DATA_DIR,
     sync_indices,

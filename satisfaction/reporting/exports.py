@@ -17,7 +17,7 @@ from satisfaction.db.responses import Answer, Response, ResponseStatus
 from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import text
-from satisfaction.reports import Report
+from satisfaction.reporting.reports import Report
 from satisfaction.units.tree import descendants
 
 STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}

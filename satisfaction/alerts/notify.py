@@ -1,5 +1,6 @@
-"""Delivering alert notifications: e-mail through SMTP (configured with the names
-Flask-Mail users know) and an optional JSON webhook."""
+"""Telling people about an alert: the e-mail's words, sending it through SMTP (configured
+with the names Flask-Mail users know) and the optional JSON webhook, and delivering what is
+due exactly once."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import json
 import smtplib
 import ssl
 import urllib.request
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+import sqlalchemy as sa
 from flask import current_app
 
+from satisfaction.alerts.rules import measure_label
 from satisfaction.catalogue.lookup import source_of
+from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, Notification
+from satisfaction.extensions import db
 from satisfaction.qrcodes.links import absolute
 
 
@@ -31,8 +38,6 @@ def alert_link(alert: Alert) -> str:
 def compose(alert: Alert) -> tuple[str, str]:
     """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
     interval, the target and the link to the report."""
-    from satisfaction.alerts import measure_label
-
     definition = source_of(alert.rule.index).definition
     measure = measure_label(definition, alert.measure)
     unit = alert.unit.name("vi")
@@ -114,3 +119,52 @@ def send_webhook(notification: Notification) -> None:
 
 SENDERS = {"email": send_email, "webhook": send_webhook}
 
+
+Sender = Callable[[Notification], None]
+
+
+def deliver_due(send: dict[str, Sender], now: datetime | None = None,
+                stale_after: timedelta = timedelta(minutes=30)) -> tuple[int, int]:
+    """Send every notification that is due, one at a time, committing around each send.
+
+    A notification is claimed (pending -> sending) in its own committed step before the
+    send, so two checks never send it twice; a failure puts it back to pending with a later
+    attempt time, so nothing is lost. Returns (sent, failed).
+    """
+    now = now or utcnow()
+    sent = failed = 0
+    due = db.session.scalars(sa.select(Notification.id).where(
+        sa.or_(sa.and_(Notification.status == "pending", Notification.next_attempt_at <= now),
+               sa.and_(Notification.status == "sending",
+                       Notification.claimed_at < now - stale_after)),
+    ).order_by(Notification.id)).all()
+    db.session.commit()
+    for notification_id in due:
+        claimed = db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id,
+                   sa.or_(Notification.status == "pending",
+                          sa.and_(Notification.status == "sending",
+                                  Notification.claimed_at < now - stale_after)))
+            .values(status="sending", claimed_at=utcnow())
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        notification = db.session.get(Notification, notification_id)
+        try:
+            send[notification.channel](notification)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried later, never lost
+            notification.status = "pending"
+            notification.attempts += 1
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            delay = min(2 ** notification.attempts, 360)
+            notification.next_attempt_at = utcnow() + timedelta(minutes=delay)
+            failed += 1
+        else:
+            notification.status = "sent"
+            notification.attempts += 1
+            notification.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, failed
