@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The checkout: migrations, translations and babel.cfg live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 #: Keys that are obviously placeholders; a deployment using one of them is refused.
 PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
 MIN_SECRET_LENGTH = 32

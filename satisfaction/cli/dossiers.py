@@ -7,6 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from satisfaction.accounts.access import SYSTEM_SCOPE
+from satisfaction.cli.common import run_import
+from satisfaction.intake.dossiers import import_dossiers
+
 dossiers_cli = AppGroup("dossiers", help="The dossier list imported from the one-stop system.")
 
 
@@ -16,10 +20,6 @@ dossiers_cli = AppGroup("dossiers", help="The dossier list imported from the one
 def dossiers_import(skip_bad: bool, file: Path) -> None:
     """Import a CSV dossier list (code,unit,procedure_field,received_on,returned_on) and
     mark the responses whose dossier code it contains as verified."""
-    from satisfaction.accounts.access import SYSTEM_SCOPE
-    from satisfaction.cli import run_import
-    from satisfaction.intake.dossiers import import_dossiers
-
     result = run_import(file, skip_bad, lambda data: import_dossiers(
         data, SYSTEM_SCOPE, skip_bad=skip_bad))
     click.echo(f"{result.stored} of {result.rows} dossiers stored; "

@@ -1,0 +1,66 @@
+"""What every request goes through, whichever blueprint serves it: the body check, the
+visitor's language, one commit at the end, the helpers every template uses."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+from flask import Response, current_app, request, session
+from flask_babel import format_datetime, format_decimal, get_locale
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from satisfaction.extensions import db
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def _is_utf8_urlencoded(body: bytes) -> bool:
+    try:
+        for pair in body.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_request_body() -> None:
+    """Refuse query strings and form bodies that are not UTF-8 instead of guessing at them,
+    and streamed (chunked) bodies that reach the size limit."""
+    if not _is_utf8_urlencoded(request.query_string):
+        raise BadRequest()
+    if request.mimetype != "application/x-www-form-urlencoded" or request.content_length == 0:
+        return
+    # get_data caches the body; the form parser then reads from that cache.
+    body = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        # Werkzeug cuts a body without Content-Length at the limit silently.
+        raise RequestEntityTooLarge()
+    if not _is_utf8_urlencoded(body):
+        raise BadRequest()
+
+
+def commit_session(response: Response) -> Response:
+    """One commit point per request; views and services only flush. A request that never
+    touched the database (a survey form whose code is remembered, /ping) has nothing to
+    end."""
+    if not db.session.registry.has() or not db.session().in_transaction():
+        return response
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def template_helpers() -> dict:
+    return {
+        "current_locale": str(get_locale() or "vi"),
+        "format_datetime": format_datetime,
+        "format_decimal": format_decimal,
+    }
