@@ -1,8 +1,9 @@
-"""The offices' module: sign-in, units, counters and their QR codes."""
+"""The offices' module: reports and exports, alerts and remedies, paper forms and dossier
+lists, quarantine review, units and their QR codes."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
 # The route modules register themselves on the blueprint.
-from . import alerts, dossiers, qrcodes, quarantine, reports, views  # noqa: E402,F401
+from .views import alerts, auth, home, imports, qrcodes, quarantine, reports  # noqa: E402,F401

@@ -6,13 +6,29 @@ from wtforms import (
     DateField,
     EmailField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from satisfaction.db.codes import Channel
+from satisfaction.db.units import DossierMode
+from satisfaction.intake import quarantine
+
+#: The longest grace period a replaced code may keep working.
+MAX_GRACE_DAYS = 90
 
 
 class LoginForm(FlaskForm):
@@ -72,3 +88,66 @@ class RuleForm(FlaskForm):
         ("element", _l("Elements")), ("criterion", _l("Criteria"))])
     code = StringField(_l("Only this element or criterion (optional)"),
                        validators=[Optional(), Length(max=16)])
+
+
+CHANNEL_LABELS = {
+    Channel.QR.value: _l("Printed QR code"),
+    Channel.KIOSK.value: _l("Kiosk (tablet at the counter)"),
+}
+DOSSIER_MODE_LABELS = {
+    DossierMode.OFF.value: _l("Not asked"),
+    DossierMode.OPTIONAL.value: _l("Optional"),
+    DossierMode.REQUIRED.value: _l("Required"),
+    DossierMode.VERIFIED.value: _l("Required and checked against the imported dossiers"),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    if isinstance(pairs, dict):
+        pairs = pairs.items()
+    return [SelectChoice(value=value, label=str(label)) for value, label in pairs]
+
+
+class IssueForm(FlaskForm):
+    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired()])
+    procedure_field = SelectField(_l("Procedure field (optional)"), default="")
+    channel = SelectField(
+        _l("Kind"), choices=lambda: options(CHANNEL_LABELS), default=Channel.QR.value
+    )
+    label = StringField(_l("Label (for staff, optional)"),
+                        validators=[Optional(), Length(max=200)])
+
+
+class LabelForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+
+
+class RotateForm(FlaskForm):
+    grace_days = IntegerField(
+        _l("Old code keeps working for (days)"), default=14,
+        validators=[InputRequired(_l("Please give a number of days.")),
+                    NumberRange(0, MAX_GRACE_DAYS,
+                                _l("The grace period is from 0 to 90 days."))],
+    )
+
+
+class RevokeForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, revoke this code: it stops accepting answers at once."),
+        validators=[DataRequired(_l("Please confirm that the code should be revoked."))],
+    )
+
+
+class DossierModeForm(FlaskForm):
+    mode = SelectField(_l("Dossier code on the form"),
+                       choices=lambda: options(DOSSIER_MODE_LABELS))
+
+
+class ReviewForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf([quarantine.Decision.RELEASE,
+                                              quarantine.Decision.REJECT])])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason for the decision.")),
+                    Length(max=quarantine.REASON_MAX_LENGTH)],
+    )

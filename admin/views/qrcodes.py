@@ -19,16 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from satisfaction.accounts.access import Permission, require_unit
 from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.clock import utcnow
 from satisfaction.db.catalogue import Questionnaire
-from satisfaction.db.codes import Channel, QrToken
-from satisfaction.db.units import Counter, DossierMode, ProcedureField, Unit
+from satisfaction.db.codes import QrToken
+from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.qrcodes import overview, posters
 from satisfaction.qrcodes.codes import (
@@ -43,18 +40,18 @@ from satisfaction.qrcodes.codes import (
 )
 from satisfaction.qrcodes.links import display_short_code, kiosk_url, short_url, survey_url
 
-from . import bp
+from .. import bp
+from ..forms import (
+    CHANNEL_LABELS,
+    DOSSIER_MODE_LABELS,
+    DossierModeForm,
+    IssueForm,
+    LabelForm,
+    RevokeForm,
+    RotateForm,
+    options,
+)
 
-CHANNEL_LABELS = {
-    Channel.QR.value: _l("Printed QR code"),
-    Channel.KIOSK.value: _l("Kiosk (tablet at the counter)"),
-}
-DOSSIER_MODE_LABELS = {
-    DossierMode.OFF.value: _l("Not asked"),
-    DossierMode.OPTIONAL.value: _l("Optional"),
-    DossierMode.REQUIRED.value: _l("Required"),
-    DossierMode.VERIFIED.value: _l("Required and checked against the imported dossiers"),
-}
 STATE_LABELS = {
     "current": _l("In use"),
     "grace": _l("Replaced; still works until the date shown"),
@@ -74,48 +71,6 @@ NOT_PRINTABLE = {
     "revoked": _l("This code was revoked and has no poster. Print the counter's current code."),
     "replaced": _l("This code was replaced. Print the poster of the new code."),
 }
-MAX_GRACE_DAYS = 90
-
-
-def _options(pairs) -> list[SelectChoice]:
-    if isinstance(pairs, dict):
-        pairs = pairs.items()
-    return [SelectChoice(value=value, label=str(label)) for value, label in pairs]
-
-
-class IssueForm(FlaskForm):
-    questionnaire = SelectField(_l("Questionnaire"), validators=[DataRequired()])
-    procedure_field = SelectField(_l("Procedure field (optional)"), default="")
-    channel = SelectField(
-        _l("Kind"), choices=lambda: _options(CHANNEL_LABELS), default=Channel.QR.value
-    )
-    label = StringField(_l("Label (for staff, optional)"),
-                        validators=[Optional(), Length(max=200)])
-
-
-class LabelForm(FlaskForm):
-    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
-
-
-class RotateForm(FlaskForm):
-    grace_days = IntegerField(
-        _l("Old code keeps working for (days)"), default=14,
-        validators=[InputRequired(_l("Please give a number of days.")),
-                    NumberRange(0, MAX_GRACE_DAYS,
-                                _l("The grace period is from 0 to 90 days."))],
-    )
-
-
-class RevokeForm(FlaskForm):
-    confirm = BooleanField(
-        _l("Yes, revoke this code: it stops accepting answers at once."),
-        validators=[DataRequired(_l("Please confirm that the code should be revoked."))],
-    )
-
-
-class DossierModeForm(FlaskForm):
-    mode = SelectField(_l("Dossier code on the form"),
-                       choices=lambda: _options(DOSSIER_MODE_LABELS))
 
 
 def _code_or_404(code_id: int) -> QrToken:
@@ -160,8 +115,8 @@ def _issue_form(counter: Counter, formdata=True) -> IssueForm:
     kwargs = {} if formdata else {"formdata": None}
     form = IssueForm(prefix=f"issue{counter.id}", **kwargs)
     questionnaires, fields = _choices()
-    form.questionnaire.choices = _options(questionnaires)
-    form.procedure_field.choices = _options(fields)
+    form.questionnaire.choices = options(questionnaires)
+    form.procedure_field.choices = options(fields)
     return form
 
 

@@ -28,7 +28,7 @@ from satisfaction.reporting import exports
 from satisfaction.reporting.charts import trend_svg
 from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, unit_report
 
-from . import bp
+from .. import bp
 
 PERIOD_MESSAGES = {
     "bad_period": _l("The period must look like 2026, 2026-Q1 or 2026-03."),

@@ -1,4 +1,5 @@
-"""The dossier list from the one-stop system: the upload page of the offices' module."""
+"""CSV imports of the offices' module: paper forms, and the dossier list from the one-stop
+system. Both all-or-nothing unless the user asks to skip bad rows."""
 
 from __future__ import annotations
 
@@ -7,12 +8,60 @@ from flask_babel import lazy_gettext as _l
 
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
+from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.intake import dossiers, writelock
 from satisfaction.intake.imports import ImportRefused
+from satisfaction.intake.paper import import_paper_forms
 
-from . import bp
-from .forms import DossierImportForm
-from .views import IMPORT_MESSAGES
+from .. import bp
+from ..forms import DossierImportForm, ImportForm
+
+IMPORT_MESSAGES = {
+    "not_utf8": _l("The file is not UTF-8 text. In Excel choose “CSV UTF-8” when saving."),
+    "empty": _l("The file is empty."),
+    "bad_csv": _l("The file is not valid CSV."),
+    "missing_columns": _l("Columns are missing"),
+    "unknown_columns": _l("Unknown columns"),
+    "duplicate_columns": _l("Columns appear twice"),
+    "too_many_rows": _l("Too many rows in one file; split it."),
+    "unknown_questionnaire": _l("Unknown questionnaire"),
+    "wrong_cell_count": _l("The row does not have as many cells as the header"),
+    "unknown_unit": _l("Unknown unit code, or a unit you may not enter forms for"),
+    "bad_date": _l("The date must be written YYYY-MM-DD"),
+    "future_date": _l("The date is in the future"),
+    "unit_not_active": _l("The unit did not exist on that date"),
+    "missing_answer": _l("A required answer is missing"),
+    "bad_value": _l("A value is not on the scale"),
+    "comment_too_long": _l("The comment is longer than 2,000 characters"),
+    "bad_kind": _l("The respondent kind must be citizen or business"),
+    "bad_procedure_field": _l("Unknown procedure field code"),
+}
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_responses():
+    """Paper forms: a CSV batch, all-or-nothing unless the user asks to skip bad rows."""
+    g.scope.require(Permission.WRITE)
+    form = ImportForm()
+    form.questionnaire.choices = questionnaire_choices(g.locale)
+    result, refused, status = None, None, 200
+    if form.validate_on_submit():
+        try:
+            result = import_paper_forms(
+                form.questionnaire.data, form.file.data.read(), g.scope,
+                skip_bad=form.skip_bad.data, user_id=g.user.id,
+            )
+        except ImportRefused as exc:
+            refused, status = exc, 422
+        else:
+            if result.errors and not form.skip_bad.data:
+                status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/import.html", form=form, result=result, refused=refused,
+        messages=IMPORT_MESSAGES,
+    ), status
+
 
 UPLOAD_ENDPOINT = "admin.import_dossiers"
 #: What the multipart parser may buffer for the upload (see ``allow_dossier_upload``).

@@ -6,15 +6,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
 
 from satisfaction.accounts.access import Permission
 from satisfaction.intake import quarantine
 from satisfaction.intake.integrity import flag_labels
 
-from . import bp
+from .. import bp
+from ..forms import ReviewForm
 
 REVIEW_MESSAGES = {
     "reason_required": _l("Please give a reason for the decision."),
@@ -22,16 +20,6 @@ REVIEW_MESSAGES = {
     "already_reviewed": _l("Someone has already decided on this response."),
     "unknown_decision": _l("Unknown decision."),
 }
-
-
-class ReviewForm(FlaskForm):
-    decision = HiddenField(validators=[AnyOf([quarantine.Decision.RELEASE,
-                                              quarantine.Decision.REJECT])])
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[DataRequired(REVIEW_MESSAGES["reason_required"]),
-                    Length(max=quarantine.REASON_MAX_LENGTH)],
-    )
 
 
 @bp.route("/quarantine", methods=["GET", "POST"])

@@ -15,8 +15,8 @@ from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, AlertRule, AlertState
 from satisfaction.extensions import db
 
-from . import bp
-from .forms import EmptyForm, RemedyForm, RuleForm
+from .. import bp
+from ..forms import EmptyForm, RemedyForm, RuleForm
 
 
 def _alert_or_404(alert_id: int) -> Alert:
