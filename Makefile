@@ -39,8 +39,10 @@ run: install instance/secret_key
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and the rules of the house (import-linter, contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache
