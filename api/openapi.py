@@ -10,10 +10,13 @@ def _error() -> dict[str, Any]:
         "$ref": "#/components/schemas/Error"}}}}
 
 
-def document() -> dict[str, Any]:
-    localised = {"type": "object", "properties": {"vi": {"type": "string"},
-                                                  "en": {"type": "string"}}}
-    number_or_null = {"type": ["number", "null"]}
+_LOCALISED = {"type": "object", "properties": {"vi": {"type": "string"},
+                                              "en": {"type": "string"}}}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+
+def _indicators_schema() -> dict[str, Any]:
+    localised, number_or_null = _LOCALISED, _NUMBER_OR_NULL
     criterion = {"type": "object", "required": ["code", "n", "value"], "properties": {
         "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
         "no_opinion": {"type": "integer"}, "value": number_or_null, "mean": number_or_null,
@@ -21,6 +24,35 @@ def document() -> dict[str, Any]:
     element = {"type": "object", "required": ["code", "n", "value", "criteria"], "properties": {
         "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
         "value": number_or_null, "criteria": {"type": "array", "items": criterion}}}
+    return {
+        "type": "object",
+        "required": ["index", "unit", "period", "responses", "value", "elements"],
+        "properties": {
+            "index": {"type": "string"},
+            "unit": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": localised}},
+            "period": {"type": "object", "properties": {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "label": {"type": "string"}}},
+            "questionnaire": {"type": "string"},
+            "responses": {"type": "integer"},
+            "value": number_or_null,
+            "target": {"type": "number"},
+            "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
+            "coverage": {"type": ["object", "null"], "properties": {
+                "quarantined": {"type": "integer"},
+                "dossiers_handled": {"type": "integer"},
+                "verified": {"type": "integer"},
+                "response_rate": number_or_null,
+                "verified_share": number_or_null}},
+            "elements": {"type": "array", "items": element},
+            "units": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
     period_params = [
         {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
         {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
@@ -28,6 +60,37 @@ def document() -> dict[str, Any]:
          "schema": {"type": "string"}},
     ]
     secured = {"security": [{"bearer": []}]}
+    return {
+        "/indicators": {"get": {
+            **secured,
+            "summary": "An index for a unit (rolled up over the units below) and a period",
+            "parameters": [
+                {"name": "index", "in": "query", "required": True,
+                 "schema": {"type": "string"}, "example": "sipas"},
+                {"name": "unit", "in": "query", "required": True,
+                 "schema": {"type": "string"}, "example": "Q1"},
+                {"name": "questionnaire", "in": "query", "schema": {"type": "string"}},
+                *period_params,
+            ],
+            "responses": {
+                "200": {"description": "The indicators", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Indicators"}}}},
+                "400": _error(), "401": _error(), "403": _error(), "404": _error()},
+        }},
+        "/units": {"get": {**secured, "summary": "Units visible to the token",
+                           "responses": {"200": {"description": "Units"},
+                                         "401": _error()}}},
+        "/indices": {"get": {**secured, "summary": "Indices visible to the token",
+                             "responses": {"200": {"description": "Indices"},
+                                           "401": _error()}}},
+        "/questionnaires": {"get": {**secured,
+                                    "summary": "Questionnaires with elements and item codes",
+                                    "responses": {"200": {"description": "Questionnaires"},
+                                                  "401": _error()}}},
+    }
+
+
+def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -42,56 +105,8 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "Error": {"type": "object", "required": ["error", "message"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"}}},
-                "Indicators": {"type": "object", "required": [
-                    "index", "unit", "period", "responses", "value", "elements"], "properties": {
-                    "index": {"type": "string"},
-                    "unit": {"type": "object", "properties": {
-                        "code": {"type": "string"}, "name": localised}},
-                    "period": {"type": "object", "properties": {
-                        "from": {"type": "string", "format": "date"},
-                        "to": {"type": "string", "format": "date"},
-                        "label": {"type": "string"}}},
-                    "questionnaire": {"type": "string"},
-                    "responses": {"type": "integer"},
-                    "value": number_or_null,
-                    "target": {"type": "number"},
-                    "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
-                    "coverage": {"type": ["object", "null"], "properties": {
-                        "quarantined": {"type": "integer"},
-                        "dossiers_handled": {"type": "integer"},
-                        "verified": {"type": "integer"},
-                        "response_rate": number_or_null,
-                        "verified_share": number_or_null}},
-                    "elements": {"type": "array", "items": element},
-                    "units": {"type": "array", "items": {"type": "object"}}}},
+                "Indicators": _indicators_schema(),
             },
         },
-        "paths": {
-            "/indicators": {"get": {
-                **secured,
-                "summary": "An index for a unit (rolled up over the units below) and a period",
-                "parameters": [
-                    {"name": "index", "in": "query", "required": True,
-                     "schema": {"type": "string"}, "example": "sipas"},
-                    {"name": "unit", "in": "query", "required": True,
-                     "schema": {"type": "string"}, "example": "Q1"},
-                    {"name": "questionnaire", "in": "query", "schema": {"type": "string"}},
-                    *period_params,
-                ],
-                "responses": {
-                    "200": {"description": "The indicators", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Indicators"}}}},
-                    "400": _error(), "401": _error(), "403": _error(), "404": _error()},
-            }},
-            "/units": {"get": {**secured, "summary": "Units visible to the token",
-                               "responses": {"200": {"description": "Units"},
-                                             "401": _error()}}},
-            "/indices": {"get": {**secured, "summary": "Indices visible to the token",
-                                 "responses": {"200": {"description": "Indices"},
-                                               "401": _error()}}},
-            "/questionnaires": {"get": {**secured,
-                                        "summary": "Questionnaires with elements and item codes",
-                                        "responses": {"200": {"description": "Questionnaires"},
-                                                      "401": _error()}}},
-        },
+        "paths": _paths(),
     }

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from api import bp
 from satisfaction.accounts import tokens
 from satisfaction.accounts.access import scope_for, visible_indices, visible_units
-from satisfaction.catalogue.lookup import UnknownQuestionnaire, definition_of
-from satisfaction.db.catalogue import Questionnaire
-from satisfaction.extensions import csrf, db
+from satisfaction.catalogue.lookup import UnknownQuestionnaire, newest_definitions
+from satisfaction.extensions import csrf
 from satisfaction.indices import periods
 from satisfaction.reporting.reports import unit_report
 
@@ -105,13 +103,9 @@ def units():
 @bp.get("/questionnaires")
 def questionnaires():
     result = []
-    for questionnaire in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code)):
-        if not questionnaire.versions:
-            continue
-        version = questionnaire.versions[-1]
-        definition = definition_of(version.id, version.checksum)
+    for version, definition in newest_definitions():
         result.append({
-            "code": questionnaire.code,
+            "code": definition.code,
             "version": version.version,
             "index": definition.index,
             "title": dict(definition.title),

@@ -36,23 +36,15 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_config(instance_path: str, overrides: dict | None = None) -> dict:
-    """Build the configuration mapping for one app instance.
-
-    ``overrides`` (used by tests and tools) wins over the environment.
-    """
-    overrides = dict(overrides or {})
-    env = overrides.pop("APP_ENV", None) or os.environ.get("APP_ENV", "production")
-    if env not in {"production", "development", "testing"}:
-        raise ConfigError(f"APP_ENV must be production, development or testing, not {env!r}")
-
+def _from_environment(env: str, instance_path: str) -> dict:
+    """Every setting from the environment, with the defaults of the table in README.md."""
     default_db = "sqlite:///" + str(Path(instance_path) / "satisfaction.db")
     secret = os.environ.get("SECRET_KEY", "")
     key_file = Path(instance_path) / "secret_key"
     if not secret and key_file.is_file():
         # Written by `make run` on its first start: the CLI then works in that checkout too.
         secret = key_file.read_text(encoding="utf-8").strip()
-    config: dict = {
+    return {
         "APP_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
@@ -104,6 +96,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # A kiosk goes back to an empty form after this many idle seconds.
         "KIOSK_IDLE_SECONDS": int(os.environ.get("KIOSK_IDLE_SECONDS", "90")),
     }
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the configuration mapping for one app instance.
+
+    ``overrides`` (used by tests and tools) wins over the environment.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.pop("APP_ENV", None) or os.environ.get("APP_ENV", "production")
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"APP_ENV must be production, development or testing, not {env!r}")
+
+    config = _from_environment(env, instance_path)
     if env == "development":
         config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-key-not-for-production"
     if env == "testing":

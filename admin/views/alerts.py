@@ -3,17 +3,22 @@ unit's remedy, the user's inbox, and the rules."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from satisfaction.accounts.access import Permission, visible_indices
 from satisfaction.alerts import inbox as alert_inbox
-from satisfaction.alerts.rules import RuleError, add_rule, measure_label, switch_off
+from satisfaction.alerts.rules import (
+    RuleError,
+    add_rule,
+    all_rules,
+    find_rule,
+    measure_label,
+    switch_off,
+)
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
-from satisfaction.db.alerts import Alert, AlertRule, AlertState
-from satisfaction.extensions import db
+from satisfaction.db.alerts import Alert, AlertState
 
 from .. import bp
 from ..forms import EmptyForm, RemedyForm, RuleForm
@@ -89,7 +94,7 @@ def rules():
             return redirect(url_for(".rules"), code=303)
     elif request.method == "POST":
         status = 422
-    listing = db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)).all()
+    listing = all_rules()
     return render_template("admin/rules.html", form=form, rules=listing,
                            may_manage=g.scope.may(Permission.MANAGE_RULES),
                            remove_form=EmptyForm()), status
@@ -99,7 +104,7 @@ def rules():
 def remove_rule(rule_id: int):
     g.scope.require(Permission.MANAGE_RULES)
     form = EmptyForm()
-    rule = db.session.get(AlertRule, rule_id)
+    rule = find_rule(rule_id)
     if rule is None:
         abort(404)
     if form.validate_on_submit():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -21,16 +20,16 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 
 from satisfaction.accounts.access import Permission, require_unit
-from satisfaction.catalogue.lookup import questionnaire_choices
+from satisfaction.catalogue import lookup
 from satisfaction.clock import utcnow
-from satisfaction.db.catalogue import Questionnaire
 from satisfaction.db.codes import QrToken
-from satisfaction.db.units import Counter, ProcedureField, Unit
-from satisfaction.extensions import db
+from satisfaction.db.units import Counter, Unit
 from satisfaction.qrcodes import overview, posters
 from satisfaction.qrcodes.codes import (
     QrCodeError,
+    code_by_id,
     code_state,
+    counter_of,
     issue_code,
     printable_codes,
     relabel_code,
@@ -75,17 +74,14 @@ NOT_PRINTABLE = {
 
 def _code_or_404(code_id: int) -> QrToken:
     """A code of a unit the user sees; any other is 404, as for units."""
-    # An id past the database's integer range is an error on PostgreSQL, not a miss.
-    token = db.session.get(QrToken, code_id) if code_id < 2**31 else None
+    token = code_by_id(code_id)
     if token is None or not g.scope.sees_unit(token.counter.unit_id):
         abort(404, description=_("This QR code does not exist, or you may not see it."))
     return token
 
 
 def _counter_or_404(unit: Unit, counter_code: str) -> Counter:
-    counter = db.session.scalar(
-        sa.select(Counter).where(Counter.unit_id == unit.id, Counter.code == counter_code)
-    )
+    counter = counter_of(unit, counter_code)
     if counter is None:
         abort(404, description=_("This counter does not exist."))
     return counter
@@ -100,13 +96,10 @@ def _unit_or_404(unit_code: str) -> Unit:
 
 
 def _choices():
-    questionnaires = questionnaire_choices(g.locale)
+    questionnaires = lookup.questionnaire_choices(g.locale)
     fields = [("", _("None: the respondent chooses"))] + [
         (f.code, f.name(g.locale))
-        for f in db.session.scalars(
-            sa.select(ProcedureField).where(ProcedureField.is_active.is_(True))
-            .order_by(ProcedureField.position)
-        )
+        for f in lookup.active_procedure_fields()
     ]
     return questionnaires, fields
 
@@ -213,12 +206,8 @@ def issue(unit_code: str, counter_code: str):
     form = _issue_form(counter)
     if not form.validate_on_submit():
         return _invalid(unit, ("issue", counter.id), form)
-    questionnaire = db.session.scalar(
-        sa.select(Questionnaire).where(Questionnaire.code == form.questionnaire.data))
-    field = None
-    if form.procedure_field.data:
-        field = db.session.scalar(
-            sa.select(ProcedureField).where(ProcedureField.code == form.procedure_field.data))
+    questionnaire = lookup.questionnaire(form.questionnaire.data)
+    field = lookup.procedure_field(form.procedure_field.data) if form.procedure_field.data else None
     try:
         token = issue_code(counter, questionnaire, channel=form.channel.data,
                            procedure_field=field, label=form.label.data, user_id=g.user.id)

@@ -129,3 +129,11 @@ def evidence_settings(index: IndexDefinition) -> tuple[int, float]:
     rule = db.session.scalar(sa.select(AlertRule).where(
         AlertRule.index_id == index.id, AlertRule.is_active.is_(True)).order_by(AlertRule.id))
     return (rule.min_n, rule.false_flag_rate) if rule else (DEFAULT_MIN_N, DEFAULT_RATE)
+
+
+def all_rules() -> list[AlertRule]:
+    return list(db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)))
+
+
+def find_rule(rule_id: int) -> AlertRule | None:
+    return db.session.get(AlertRule, rule_id) if 0 < rule_id < 2**31 else None

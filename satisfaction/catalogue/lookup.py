@@ -132,3 +132,29 @@ def questionnaire_choices(locale: str) -> list[tuple[str, str]]:
         (q.code, f"{q.title(locale)} ({q.code})")
         for q in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code))
     ]
+
+
+def questionnaire(code: str) -> Questionnaire | None:
+    return db.session.scalar(sa.select(Questionnaire).where(Questionnaire.code == code))
+
+
+def procedure_field(code: str) -> ProcedureField | None:
+    return db.session.scalar(sa.select(ProcedureField).where(ProcedureField.code == code))
+
+
+def active_procedure_fields() -> list[ProcedureField]:
+    """The procedure fields in use, in their order, read now (the survey's copy is cached:
+    ``procedure_field_choices``)."""
+    return list(db.session.scalars(
+        sa.select(ProcedureField).where(ProcedureField.is_active.is_(True))
+        .order_by(ProcedureField.position)))
+
+
+def newest_definitions() -> list[tuple[QuestionnaireVersion, Definition]]:
+    """Every questionnaire's newest version with its definition, by questionnaire code."""
+    result = []
+    for family in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code)):
+        if family.versions:
+            version = family.versions[-1]
+            result.append((version, definition_of(version.id, version.checksum)))
+    return result

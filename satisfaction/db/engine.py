@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from satisfaction.extensions import db
 
@@ -35,3 +37,14 @@ def configure_sqlite(app: Flask) -> None:
         database = db.engine.url.database
     if database and database != ":memory:":
         app.config.setdefault("SQLITE_WRITE_LOCK", database + ".write-lock")
+
+
+def database_answers() -> bool:
+    """Whether the database answers a trivial query now (the health check)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("health check failed: %s", exc)
+        db.session.rollback()
+        return False
+    return True

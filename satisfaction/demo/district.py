@@ -61,7 +61,20 @@ def seed_district1(
     sync_procedure_fields()
     data = json.loads(path.read_text(encoding="utf-8"))
     start = valid_from or date.fromisoformat(data["district"].get("valid_from", "2000-01-01"))
+    district, wards = _seed_units(data, start)
+    questionnaire = db.session.scalar(
+        sa.select(Questionnaire).where(Questionnaire.code == DEMO_QUESTIONNAIRE)
+    )
+    tokens = {unit.code: _seed_code(unit, questionnaire, data["counters"]["name"])
+              for unit in [district, *wards]}
+    password = _seed_admin(district)
+    sync_indices()
+    _seed_alert_rule()
+    return DemoSummary(DEMO_ADMIN_EMAIL, password, tokens)
 
+
+def _seed_units(data: dict, start: date) -> tuple[Unit, list[Unit]]:
+    """The district, its offices and its wards; returns the district and the wards."""
     district_row = data["district"]
     district = _upsert_unit(
         district_row["code"],
@@ -85,62 +98,59 @@ def seed_district1(
             )
             if kind is UnitKind.WARD:
                 wards.append(unit)
+    return district, wards
 
-    questionnaire = db.session.scalar(
-        sa.select(Questionnaire).where(Questionnaire.code == DEMO_QUESTIONNAIRE)
+
+def _seed_code(unit: Unit, questionnaire: Questionnaire, counter_name: dict) -> str:
+    """The unit's counter "MC1" and its current printed code; returns the code's token."""
+    counter = db.session.scalar(
+        sa.select(Counter).where(Counter.unit_id == unit.id, Counter.code == "MC1")
     )
-    counter_name = data["counters"]["name"]
-    tokens: dict[str, str] = {}
-    for unit in [district, *wards]:
-        counter = db.session.scalar(
-            sa.select(Counter).where(Counter.unit_id == unit.id, Counter.code == "MC1")
+    if counter is None:
+        counter = Counter(
+            unit=unit, code="MC1", name_vi=counter_name["vi"], name_en=counter_name["en"]
         )
-        if counter is None:
-            counter = Counter(
-                unit=unit, code="MC1", name_vi=counter_name["vi"], name_en=counter_name["en"]
-            )
-            db.session.add(counter)
-            db.session.flush()
-        # The current printed code: a rotated one (replaced, in its grace period) is not.
-        token = db.session.scalar(
-            sa.select(QrToken)
-            .where(
-                QrToken.counter_id == counter.id,
-                QrToken.questionnaire_id == questionnaire.id,
-                QrToken.channel == Channel.QR.value,
-                QrToken.revoked_at.is_(None),
-                QrToken.replaced_by_id.is_(None),
-            )
-            .order_by(QrToken.id)
-            .limit(1)
-        )
-        if token is None:
-            token = QrToken(
-                token=new_token(), counter=counter, questionnaire=questionnaire, label="SIPAS"
-            )
-            db.session.add(token)
-        if token.short_code is None:
-            # Codes seeded before short codes existed get one too.
-            token.short_code = new_short_code()
+        db.session.add(counter)
         db.session.flush()
-        tokens[unit.code] = token.token
+    # The current printed code: a rotated one (replaced, in its grace period) is not.
+    token = db.session.scalar(
+        sa.select(QrToken)
+        .where(
+            QrToken.counter_id == counter.id,
+            QrToken.questionnaire_id == questionnaire.id,
+            QrToken.channel == Channel.QR.value,
+            QrToken.revoked_at.is_(None),
+            QrToken.replaced_by_id.is_(None),
+        )
+        .order_by(QrToken.id)
+        .limit(1)
+    )
+    if token is None:
+        token = QrToken(
+            token=new_token(), counter=counter, questionnaire=questionnaire, label="SIPAS"
+        )
+        db.session.add(token)
+    if token.short_code is None:
+        # Codes seeded before short codes existed get one too.
+        token.short_code = new_short_code()
+    db.session.flush()
+    return token.token
 
-    password = None
-    admin = db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN_EMAIL))
-    if admin is None:
-        password = secrets.token_urlsafe(12)
-        admin = User(
-            email=DEMO_ADMIN_EMAIL,
-            name="Quản trị hệ thống",
-            role=Role.ADMIN.value,
-            password_hash=generate_password_hash(password),
-            unit_id=district.id,
-        )
-        db.session.add(admin)
-        db.session.flush()
-    sync_indices()
-    _seed_alert_rule()
-    return DemoSummary(DEMO_ADMIN_EMAIL, password, tokens)
+
+def _seed_admin(district: Unit) -> str | None:
+    """The demo's administrator; its generated password when it was created now."""
+    if db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN_EMAIL)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    db.session.add(User(
+        email=DEMO_ADMIN_EMAIL,
+        name="Quản trị hệ thống",
+        role=Role.ADMIN.value,
+        password_hash=generate_password_hash(password),
+        unit_id=district.id,
+    ))
+    db.session.flush()
+    return password
 
 
 def _seed_alert_rule() -> None:

@@ -130,8 +130,13 @@ def checksum(data: Mapping[str, Any]) -> str:
 
 
 class _Checker:
+    """Reads a questionnaire document, collecting every problem rather than stopping at
+    the first."""
+
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.seen_groups: set[str] = set()
+        self.seen_items: set[str] = set()
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
@@ -151,6 +156,115 @@ class _Checker:
             result[locale] = entry
         return result
 
+    def header(self, data: Mapping[str, Any]) -> tuple[str, int, str, str]:
+        """The document's code, version, index and source text."""
+        code = data.get("code")
+        if not isinstance(code, str) or not CODE_RE.match(code):
+            self.fail("code: lowercase letters, digits and dashes, 2-63 characters")
+            code = str(code)
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            self.fail("version: a positive integer")
+            version = 0
+        index = data.get("index")
+        if not isinstance(index, str) or not index:
+            self.fail("index: the code of the index this questionnaire feeds")
+            index = ""
+        source_text = data.get("source", "")
+        if not isinstance(source_text, str):
+            self.fail("source: a text")
+            source_text = ""
+        return code, version, index, source_text
+
+    def scales(self, raw_scales: Any) -> dict[str, Scale]:
+        if not isinstance(raw_scales, Mapping) or not raw_scales:
+            self.fail("scales: at least one scale")
+            raw_scales = {}
+        return {scale_code: self.scale(scale_code, raw)
+                for scale_code, raw in raw_scales.items()}
+
+    def scale(self, scale_code: str, raw: Any) -> Scale:
+        where = f"scales.{scale_code}"
+        if not SCALE_CODE_RE.match(scale_code):
+            self.fail(f"{where}: scale codes are lowercase identifiers")
+        raw_options = raw.get("options") if isinstance(raw, Mapping) else None
+        if not isinstance(raw_options, list) or len(raw_options) < 2:
+            self.fail(f"{where}.options: at least two options")
+            raw_options = []
+        options = []
+        for position, raw_option in enumerate(raw_options):
+            value = raw_option.get("value") if isinstance(raw_option, Mapping) else None
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
+                self.fail(f"{where}.options[{position}].value: an integer from 1 to 99")
+                continue
+            label = self.localised(raw_option.get("label"), f"{where}.options[{position}]")
+            options.append(Option(value, label))
+        values = [option.value for option in options]
+        if len(set(values)) != len(values):
+            self.fail(f"{where}: option values must be unique")
+        no_opinion = raw.get("no_opinion") if isinstance(raw, Mapping) else None
+        if no_opinion is not None:
+            no_opinion = self.localised(no_opinion, f"{where}.no_opinion")
+        return Scale(scale_code, tuple(options), no_opinion)
+
+    def groups(self, data: Mapping[str, Any], key: str, scored: bool,
+               scales: Mapping[str, Scale]) -> tuple[Group, ...]:
+        raw_groups = data.get(key)
+        if not isinstance(raw_groups, list):
+            self.fail(f"{key}: a list")
+            return ()
+        if scored and not raw_groups:
+            self.fail(f"{key}: at least one element")
+        groups = []
+        for g_pos, raw_group in enumerate(raw_groups):
+            where = f"{key}[{g_pos}]"
+            if not isinstance(raw_group, Mapping):
+                self.fail(f"{where}: an object")
+                continue
+            group_code = raw_group.get("code")
+            if not isinstance(group_code, str) or not ITEM_CODE_RE.match(group_code):
+                self.fail(f"{where}.code: an uppercase code")
+                group_code = str(group_code)
+            elif group_code in self.seen_groups:
+                self.fail(f"{where}.code: '{group_code}' is used twice")
+            self.seen_groups.add(group_code)
+            label = self.localised(raw_group.get("label"), f"{where}.label")
+            raw_items = raw_group.get("items")
+            if not isinstance(raw_items, list) or not raw_items:
+                self.fail(f"{where}.items: at least one item")
+                raw_items = []
+            items = [self.item(raw_item, f"{where}.items[{i_pos}]", scored, scales)
+                     for i_pos, raw_item in enumerate(raw_items)]
+            groups.append(Group(group_code, label, tuple(i for i in items if i), scored))
+        return tuple(groups)
+
+    def item(self, raw_item: Any, where: str, scored: bool,
+             scales: Mapping[str, Scale]) -> Item | None:
+        if not isinstance(raw_item, Mapping):
+            self.fail(f"{where}: an object")
+            return None
+        item_code = raw_item.get("code")
+        if not isinstance(item_code, str) or not ITEM_CODE_RE.match(item_code):
+            self.fail(f"{where}.code: an uppercase code such as A1")
+            return None
+        if item_code in self.seen_items:
+            self.fail(f"{where}.code: '{item_code}' is used twice")
+        self.seen_items.add(item_code)
+        item_text = self.localised(raw_item.get("text"), f"{where}.text")
+        scale = scales.get(raw_item.get("scale"))
+        if scale is None:
+            self.fail(f"{where}.scale: unknown scale {raw_item.get('scale')!r}")
+            return None
+        required = raw_item.get("required", scored)
+        if not isinstance(required, bool):
+            self.fail(f"{where}.required: true or false")
+            required = scored
+        reverse = raw_item.get("reverse", False)
+        if not isinstance(reverse, bool):
+            self.fail(f"{where}.reverse: true or false")
+            reverse = False
+        return Item(item_code, item_text, scale, required, reverse)
+
 
 def parse_definition(data: Any, source: str = "<questionnaire>") -> Definition:
     """Validate a questionnaire document and build its definition.
@@ -160,119 +274,15 @@ def parse_definition(data: Any, source: str = "<questionnaire>") -> Definition:
     check = _Checker()
     if not isinstance(data, Mapping):
         raise QuestionnaireError(source, ["the document must be a JSON object"])
-
-    code = data.get("code")
-    if not isinstance(code, str) or not CODE_RE.match(code):
-        check.fail("code: lowercase letters, digits and dashes, 2-63 characters")
-        code = str(code)
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        check.fail("version: a positive integer")
-        version = 0
-    index = data.get("index")
-    if not isinstance(index, str) or not index:
-        check.fail("index: the code of the index this questionnaire feeds")
-        index = ""
-    source_text = data.get("source", "")
-    if not isinstance(source_text, str):
-        check.fail("source: a text")
-        source_text = ""
+    code, version, index, source_text = check.header(data)
     title = check.localised(data.get("title"), "title")
     intro = check.localised(data.get("intro"), "intro")
-
-    scales: dict[str, Scale] = {}
-    raw_scales = data.get("scales")
-    if not isinstance(raw_scales, Mapping) or not raw_scales:
-        check.fail("scales: at least one scale")
-        raw_scales = {}
-    for scale_code, raw in raw_scales.items():
-        where = f"scales.{scale_code}"
-        if not SCALE_CODE_RE.match(scale_code):
-            check.fail(f"{where}: scale codes are lowercase identifiers")
-        raw_options = raw.get("options") if isinstance(raw, Mapping) else None
-        if not isinstance(raw_options, list) or len(raw_options) < 2:
-            check.fail(f"{where}.options: at least two options")
-            raw_options = []
-        options = []
-        for position, raw_option in enumerate(raw_options):
-            value = raw_option.get("value") if isinstance(raw_option, Mapping) else None
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 99:
-                check.fail(f"{where}.options[{position}].value: an integer from 1 to 99")
-                continue
-            label = check.localised(raw_option.get("label"), f"{where}.options[{position}]")
-            options.append(Option(value, label))
-        values = [option.value for option in options]
-        if len(set(values)) != len(values):
-            check.fail(f"{where}: option values must be unique")
-        no_opinion = raw.get("no_opinion") if isinstance(raw, Mapping) else None
-        if no_opinion is not None:
-            no_opinion = check.localised(no_opinion, f"{where}.no_opinion")
-        scales[scale_code] = Scale(scale_code, tuple(options), no_opinion)
-
-    seen_groups: set[str] = set()
-    seen_items: set[str] = set()
-
-    def parse_groups(key: str, scored: bool) -> tuple[Group, ...]:
-        raw_groups = data.get(key)
-        if not isinstance(raw_groups, list):
-            check.fail(f"{key}: a list")
-            return ()
-        if scored and not raw_groups:
-            check.fail(f"{key}: at least one element")
-        groups = []
-        for g_pos, raw_group in enumerate(raw_groups):
-            where = f"{key}[{g_pos}]"
-            if not isinstance(raw_group, Mapping):
-                check.fail(f"{where}: an object")
-                continue
-            group_code = raw_group.get("code")
-            if not isinstance(group_code, str) or not ITEM_CODE_RE.match(group_code):
-                check.fail(f"{where}.code: an uppercase code")
-                group_code = str(group_code)
-            elif group_code in seen_groups:
-                check.fail(f"{where}.code: '{group_code}' is used twice")
-            seen_groups.add(group_code)
-            label = check.localised(raw_group.get("label"), f"{where}.label")
-            raw_items = raw_group.get("items")
-            if not isinstance(raw_items, list) or not raw_items:
-                check.fail(f"{where}.items: at least one item")
-                raw_items = []
-            items = []
-            for i_pos, raw_item in enumerate(raw_items):
-                item_where = f"{where}.items[{i_pos}]"
-                if not isinstance(raw_item, Mapping):
-                    check.fail(f"{item_where}: an object")
-                    continue
-                item_code = raw_item.get("code")
-                if not isinstance(item_code, str) or not ITEM_CODE_RE.match(item_code):
-                    check.fail(f"{item_where}.code: an uppercase code such as A1")
-                    continue
-                if item_code in seen_items:
-                    check.fail(f"{item_where}.code: '{item_code}' is used twice")
-                seen_items.add(item_code)
-                item_text = check.localised(raw_item.get("text"), f"{item_where}.text")
-                scale = scales.get(raw_item.get("scale"))
-                if scale is None:
-                    check.fail(f"{item_where}.scale: unknown scale {raw_item.get('scale')!r}")
-                    continue
-                required = raw_item.get("required", scored)
-                if not isinstance(required, bool):
-                    check.fail(f"{item_where}.required: true or false")
-                    required = scored
-                reverse = raw_item.get("reverse", False)
-                if not isinstance(reverse, bool):
-                    check.fail(f"{item_where}.reverse: true or false")
-                    reverse = False
-                items.append(Item(item_code, item_text, scale, required, reverse))
-            groups.append(Group(group_code, label, tuple(items), scored))
-        return tuple(groups)
-
-    elements = parse_groups("elements", scored=True)
-    extras = parse_groups("extras", scored=False) if "extras" in data else ()
+    scales = check.scales(data.get("scales"))
+    elements = check.groups(data, "elements", True, scales)
+    extras = check.groups(data, "extras", False, scales) if "extras" in data else ()
     scored_scales = {item.scale.code for group in elements for item in group.items}
     if len(scored_scales) > 1:
         check.fail(f"elements: scored items must share one scale, not {sorted(scored_scales)}")
-
     if check.problems:
         raise QuestionnaireError(source, check.problems)
     return Definition(

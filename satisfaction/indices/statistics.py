@@ -496,6 +496,35 @@ def _negative_log_likelihood(
     return float(value), -np.array([a * d_a, b * d_b]) / k
 
 
+def _maximum_likelihood(a0: float, b0: float, s: np.ndarray, n: np.ndarray,
+                        total: float) -> tuple[float, float]:
+    """The beta-binomial (a, b) maximising the marginal likelihood, from (a0, b0); (a0, b0)
+    itself when the optimiser finds nothing better."""
+    start = np.log([a0, b0])
+    try:
+        result = optimize.minimize(
+            _negative_log_likelihood,
+            x0=start,
+            args=(s, n),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(math.log(1e-6), math.log(1e3 * total))] * 2,
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
+        )
+    except (ValueError, FloatingPointError, ArithmeticError):  # pragma: no cover - defensive
+        return a0, b0
+    # With tolerances this tight L-BFGS-B often ends "abnormally" because the line search can
+    # no longer improve in floating point: at the optimum. Keep any finite point that improves
+    # on the start; otherwise the method-of-moments estimate stands.
+    if (
+        np.all(np.isfinite(result.x))
+        and math.isfinite(result.fun)
+        and result.fun <= _negative_log_likelihood(start, s, n)[0]
+    ):
+        return float(math.exp(result.x[0])), float(math.exp(result.x[1]))
+    return a0, b0
+
+
 def beta_binomial_prior(units: Sequence[tuple[int, int]]) -> tuple[float, float]:
     """Empirical-Bayes Beta(a, b) prior for the units' true shares, from their (successes, n).
 
@@ -553,30 +582,7 @@ def beta_binomial_prior(units: Sequence[tuple[int, int]]) -> tuple[float, float]
     strength = min(total, max(1 / min(rho, 1.0) - 1, 1e-3))
     a0, b0 = _centred(pooled, strength)
 
-    a, b = a0, b0
-    start = np.log([a0, b0])
-    try:
-        result = optimize.minimize(
-            _negative_log_likelihood,
-            x0=start,
-            args=(s, n),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(math.log(1e-6), math.log(1e3 * total))] * 2,
-            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
-        )
-    except (ValueError, FloatingPointError, ArithmeticError):  # pragma: no cover - defensive
-        result = None
-    # With tolerances this tight L-BFGS-B often ends "abnormally" because the line search can
-    # no longer improve in floating point: at the optimum. Keep any finite point that improves
-    # on the start; otherwise the method-of-moments estimate stands.
-    if (
-        result is not None
-        and np.all(np.isfinite(result.x))
-        and math.isfinite(result.fun)
-        and result.fun <= _negative_log_likelihood(start, s, n)[0]
-    ):
-        a, b = float(math.exp(result.x[0])), float(math.exp(result.x[1]))
+    a, b = _maximum_likelihood(a0, b0, s, n, total)
     if a + b > total:
         a, b = _centred(a / (a + b), total)
     return a, b

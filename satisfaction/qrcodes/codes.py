@@ -248,3 +248,13 @@ def find_code(text: str) -> QrToken | None:
     if token is None and short:
         token = db.session.scalar(sa.select(QrToken).where(QrToken.short_code == short))
     return token
+
+
+def code_by_id(code_id: int) -> QrToken | None:
+    # An id past the database's integer range is an error on PostgreSQL, not a miss.
+    return db.session.get(QrToken, code_id) if 0 < code_id < 2**31 else None
+
+
+def counter_of(unit: Unit, counter_code: str) -> Counter | None:
+    return db.session.scalar(
+        sa.select(Counter).where(Counter.unit_id == unit.id, Counter.code == counter_code))

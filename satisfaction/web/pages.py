@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
-from sqlalchemy.exc import SQLAlchemyError
 
-from satisfaction.extensions import db
+from satisfaction.db.engine import database_answers
 
 bp = Blueprint("core", __name__)
 
@@ -16,11 +14,7 @@ bp = Blueprint("core", __name__)
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers, 503 when it does not (for load balancers)."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        current_app.logger.warning("health check failed: %s", exc)
-        db.session.rollback()
+    if not database_answers():
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 
