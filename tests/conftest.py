@@ -7,17 +7,12 @@ database starts from empty tables, and requests commit for real, as in productio
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from settings import RELAXED_INTEGRITY
+from snapshot import Snapshot, empty_tables
 
 from satisfaction.app import create_app
 from satisfaction.catalogue.lookup import forget_procedure_fields
@@ -27,21 +22,8 @@ from satisfaction.extensions import db
 from satisfaction.qrcodes.resolve import forget_resolved_codes
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
-#: Most tests post forms instantly and repeatedly from one client, which the integrity
-#: checks would rightly quarantine; tests/test_integrity.py puts the real limits back.
-RELAXED_INTEGRITY = {
-    "SURVEY_MIN_SECONDS": 0,
-    "SURVEY_STRAIGHT_LINE_SECONDS": 0,
-    "SURVEY_CLIENT_LIMIT": "",
-    "SURVEY_CODE_LIMIT": "",
-    "SURVEY_BURST_CLIENT": 0,
-    "SURVEY_BURST_NETWORK": 0,
-    "SURVEY_DEVICE_REPEAT_HOURS": 0,
-}
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +49,9 @@ def app(database_url):
         "APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **RELAXED_INTEGRITY,
         # Tests change codes in the database and look at once; the cache has its own tests.
         "SURVEY_CODE_CACHE_SECONDS": 0,
+        # A cheap hash for the many accounts the tests make (scrypt costs 0.1 s a hash);
+        # checking reads the method from each stored hash, as in production.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         flask_migrate.upgrade()
@@ -85,8 +70,7 @@ def clean_db(app):
         app.extensions["rate_counters"].storage.reset()
         db.session.remove()
         with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            empty_tables(conn)
 
 
 @pytest.fixture
@@ -105,13 +89,26 @@ def app_ctx(app, clean_db):
         yield app
 
 
+@pytest.fixture(scope="session")
+def seeded_demo() -> dict:
+    """The demo as the first test that needed it seeded it: its summary and its rows."""
+    return {}
+
+
 @pytest.fixture
-def demo(app, clean_db):
-    """The District 1 demo, committed."""
+def demo(app, clean_db, seeded_demo):
+    """The District 1 demo, committed: seeded by the first test that asks for it, put back
+    from a copy of its rows for the others (``snapshot``)."""
     with app.app_context():
-        summary = seed_district1()
-        db.session.commit()
-    return summary
+        if not seeded_demo:
+            seeded_demo["summary"] = seed_district1()
+            db.session.commit()
+            with db.engine.connect() as conn:
+                seeded_demo["rows"] = Snapshot.take(conn)
+        else:
+            with db.engine.begin() as conn:
+                seeded_demo["rows"].restore(conn)
+    return seeded_demo["summary"]
 
 
 @pytest.fixture
@@ -126,60 +123,3 @@ def survey(client, ward_token):
     response = client.get(path)
     assert response.status_code == 200
     return path, response.get_data(as_text=True)
-
-
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(app, clean_db, database_url, tmp_path):
-    """`flask db upgrade`, `flask seed demo` and gunicorn with 2 workers, as `make run` does."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": "e2e-" + "k" * 44,
-        "DATABASE_URL": database_url,
-        "BASE_URL": f"http://127.0.0.1:{port}",
-        "FLASK_APP": "wsgi",
-        "KIOSK_IDLE_SECONDS": "2",
-    }
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120,
-    )
-    upgrade = run("db", "upgrade")
-    assert upgrade.returncode == 0, upgrade.stderr
-    first = run("seed", "demo")
-    assert first.returncode == 0, first.stderr
-    log = (tmp_path / "gunicorn.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.2)
-    yield {"base": base, "port": port, "seed_output": first.stdout, "run": run}
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-

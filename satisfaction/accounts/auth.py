@@ -6,12 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from satisfaction.clock import utcnow
 from satisfaction.db.accounts import LoginAttempt, User
 from satisfaction.extensions import db
 from satisfaction.privacy import keyed_hash
+
+
+def hash_password(password: str) -> str:
+    """A password's hash by ``PASSWORD_HASH_METHOD`` (Werkzeug's default, scrypt, unless
+    configured; the test suite asks for a cheap one). Checking reads the method from the
+    stored hash, so a change of method applies to new passwords only."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method) if method else generate_password_hash(password)
+
 
 #: Compared against when the e-mail is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

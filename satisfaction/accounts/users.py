@@ -6,8 +6,8 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
+from satisfaction.accounts.auth import hash_password
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
@@ -40,7 +40,7 @@ def create_user(email: str, role: str, unit_code: str | None = None,
         raise UserError(f"--unit is required for the role {role}")
     password = secrets.token_urlsafe(12)
     user = User(email=email, name=name, role=role, unit_id=unit.id if unit else None,
-                password_hash=generate_password_hash(password))
+                password_hash=hash_password(password))
     db.session.add(user)
     db.session.add(AuditEntry(action="users.create", subject=email,
                               details={"role": role, "unit": unit_code}))
@@ -51,5 +51,5 @@ def create_user(email: str, role: str, unit_code: str | None = None,
 def new_password(user: User) -> str:
     """Give ``user`` a new random password and return it (to be shown once)."""
     password = secrets.token_urlsafe(12)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     return password

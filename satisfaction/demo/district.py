@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
+from satisfaction.accounts.auth import hash_password
 from satisfaction.alerts.rules import add_rule
 from satisfaction.catalogue.loading import (
     DATA_DIR,
@@ -146,7 +146,7 @@ def _seed_admin(district: Unit) -> str | None:
         email=DEMO_ADMIN_EMAIL,
         name="Quản trị hệ thống",
         role=Role.ADMIN.value,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         unit_id=district.id,
     ))
     db.session.flush()

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from test_reports import ITEMS, load, make_user, sign_in
+from factories import ITEMS, gen_paper_forms, gen_user, sign_in
 
 from satisfaction.db.accounts import AuditEntry, Role
 from satisfaction.db.alerts import Alert, InboxEntry, Notification
@@ -71,10 +71,10 @@ def forms(unit: str, good: int, bad: int, day: date = TODAY - timedelta(days=3))
 def wards(app, demo):
     """Bến Nghé clearly below (70 % over 200 forms), Tân Định below but with 10 forms only,
     Cầu Kho at target (95 % of 200). The demo's SIPAS rule: 90 %, 30 days, n >= 30."""
-    load(app, forms("Q1-BN", 140, 60) + forms("Q1-TD", 5, 5) + forms("Q1-CK", 190, 10))
-    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
-    make_user(app, "td@q1.example.vn", Role.UNIT_MANAGER, "Q1-TD")
-    make_user(app, "vp@q1.example.vn", Role.INDEX_OWNER, "Q1-VP")
+    gen_paper_forms(app, forms("Q1-BN", 140, 60) + forms("Q1-TD", 5, 5) + forms("Q1-CK", 190, 10))
+    gen_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    gen_user(app, "td@q1.example.vn", Role.UNIT_MANAGER, "Q1-TD")
+    gen_user(app, "vp@q1.example.vn", Role.INDEX_OWNER, "Q1-VP")
     return demo
 
 
@@ -154,7 +154,7 @@ def test_alert_clears_when_the_score_recovers(app, runner, wards, smtp):
     run_check(runner)
     # A month later the ward answers well: the next window has 200 forms at 97 %.
     later = TODAY + timedelta(days=40)
-    load(app, forms("Q1-BN", 194, 6, later - timedelta(days=2)))
+    gen_paper_forms(app, forms("Q1-BN", 194, 6, later - timedelta(days=2)))
     result = runner.invoke(args=["alerts", "check", "--today", later.isoformat()])
     assert result.exit_code == 0, result.output
     bn = alerts_by_unit(app)["Q1-BN"]
@@ -227,7 +227,7 @@ def test_the_loop_closed_on_the_pages(app, runner, client, wards, smtp):
 
 def test_observer_cannot_change_alerts_or_rules(app, runner, client, wards, smtp):
     run_check(runner)
-    make_user(app, "mttq@q1.example.vn", Role.OBSERVER)
+    gen_user(app, "mttq@q1.example.vn", Role.OBSERVER)
     sign_in(client, "mttq@q1.example.vn")
     alert_id = alerts_by_unit(app)["Q1-BN"].id
     from helpers import read_form
@@ -298,7 +298,7 @@ def test_sustained_decline_is_flagged_even_when_the_window_meets_the_target(
     rows = []
     for days_before, good in ((24, 200), (17, 200), (10, 164), (3, 164)):
         rows += forms("Q1-CK", good, 200 - good, TODAY - timedelta(days=days_before))
-    load(app, rows)
+    gen_paper_forms(app, rows)
     output = run_check(runner)
     assert "Q1-CK" in output and "sustained decline" in output
     ck = alerts_by_unit(app)["Q1-CK"]
@@ -316,6 +316,6 @@ def test_a_steady_unit_at_target_shows_no_decline(app, runner, demo, smtp):
     rows = []
     for days_before in (24, 17, 10, 3):
         rows += forms("Q1-CK", 190, 10, TODAY - timedelta(days=days_before))
-    load(app, rows)
+    gen_paper_forms(app, rows)
     run_check(runner)
     assert "Q1-CK" not in alerts_by_unit(app)

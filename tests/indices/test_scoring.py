@@ -30,7 +30,7 @@ from satisfaction.indices.scoring import (
     weighted_subindices,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def structure(spec: dict[str, list[str]], scale_min: int = 1, scale_max: int = 5) -> Structure:

@@ -42,7 +42,7 @@ from satisfaction.indices.statistics import (
     wilson_interval,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-6
 
 # (successes, n) pairs covering the edges: none, all, one answer, small and large samples.

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from satisfaction.app import create_app
 from satisfaction.config import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("key", [None, "", "dev", "short-key", "changeme"])

@@ -6,8 +6,8 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from factories import ITEMS, gen_user, paper_csv, sign_in
 from helpers import count, read_form
-from test_reports import ITEMS, make_user, paper_csv, sign_in
 
 from satisfaction import clock
 from satisfaction.db.accounts import Role
@@ -102,7 +102,7 @@ def test_semicolon_csv_from_excel_with_bom_is_read(runner, app, demo, tmp_path):
 
 
 def test_admin_page_imports_and_reports_errors(client, app, demo):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     page = client.get("/admin/import")
     assert page.status_code == 200
@@ -126,7 +126,7 @@ def test_admin_page_imports_and_reports_errors(client, app, demo):
 
 
 def test_ward_manager_may_only_enter_forms_for_their_ward(client, app, demo):
-    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    gen_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
     sign_in(client, "bn@q1.example.vn")
     csrf = read_form(client.get("/admin/import").get_data(as_text=True)).hidden["csrf_token"]
     content = paper_csv([("Q1-TD", "2026-03-02", {})])

@@ -8,39 +8,11 @@ import io
 import re
 
 import pytest
-import sqlalchemy as sa
+from factories import ITEMS, PASSWORD, api_token, gen_paper_forms, gen_user, sign_in
 from helpers import read_form
 from openpyxl import load_workbook
-from werkzeug.security import generate_password_hash
 
-from satisfaction.accounts.access import SYSTEM_SCOPE
-from satisfaction.db.accounts import Role, User
-from satisfaction.db.units import Unit
-from satisfaction.extensions import db
-from satisfaction.intake.paper import import_paper_forms
-
-ITEMS = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4", "C5",
-         "C6", "D1", "D2", "D3", "E1", "E2", "E3", "E4"]
-PASSWORD = "mật-khẩu-thử-nghiệm-dài"
-
-
-def paper_csv(rows: list[tuple[str, str, dict[str, str]]], default: str = "4") -> bytes:
-    """Rows of (unit, date, overrides); every item not overridden gets ``default``."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["unit", "date", *ITEMS, "comment"])
-    for unit, day, overrides in rows:
-        comment = overrides.pop("comment", "")
-        writer.writerow([unit, day, *(overrides.get(code, default) for code in ITEMS), comment])
-    return out.getvalue().encode("utf-8")
-
-
-def load(app, rows, **kwargs):
-    with app.app_context():
-        result = import_paper_forms("sipas-2640", paper_csv(rows, **kwargs), SYSTEM_SCOPE)
-        assert result.ok, result.errors
-        db.session.commit()
-        return result
+from satisfaction.db.accounts import Role
 
 
 @pytest.fixture
@@ -58,34 +30,12 @@ def data(app, demo):
     ]
     rows += [("Q1-TD", "2026-03-05", {"A1": "5"}) for _ in range(6)]
     rows += [("Q1-TD", "2026-03-06", {"A1": "1"}) for _ in range(2)]
-    load(app, rows)
+    gen_paper_forms(app, rows)
     return demo
 
 
-def make_user(app, email, role, unit_code=None):
-    with app.app_context():
-        unit = (db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
-                if unit_code else None)
-        db.session.add(User(email=email, role=role, unit_id=unit.id if unit else None,
-                            password_hash=generate_password_hash(PASSWORD)))
-        db.session.commit()
-
-
-def sign_in(client, email):
-    form = read_form(client.get("/admin/login").get_data(as_text=True))
-    response = client.post("/admin/login", data={
-        "csrf_token": form.hidden["csrf_token"], "email": email, "password": PASSWORD})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-
-
-def api_token(runner, email) -> str:
-    result = runner.invoke(args=["users", "token", "--email", email])
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
-
-
 def test_ward_with_missing_element_and_no_opinion_criterion(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     body = client.get("/api/v1/indicators?index=sipas&unit=Q1-BN&from=2026-03-01&to=2026-03-31",
@@ -104,7 +54,7 @@ def test_ward_with_missing_element_and_no_opinion_criterion(client, app, data):
 
 
 def test_district_rolls_up_answers_not_ward_percentages(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     get = lambda unit: client.get(  # noqa: E731
         f"/api/v1/indicators?index=sipas&unit={unit}&period=2026-03",
@@ -126,7 +76,7 @@ def test_district_rolls_up_answers_not_ward_percentages(client, app, data):
 
 
 def test_page_xlsx_csv_and_api_agree(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     query = "period=2026-03"
@@ -160,7 +110,7 @@ def test_page_xlsx_csv_and_api_agree(client, app, data):
 
 
 def test_raw_responses_export_has_no_personal_data(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     raw = client.get("/admin/reports/sipas/Q1/responses.csv?period=2026-03")
     assert raw.status_code == 200
@@ -174,7 +124,7 @@ def test_raw_responses_export_has_no_personal_data(client, app, data):
 
 
 def test_ward_manager_sees_only_their_ward(client, app, data):
-    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    gen_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
     sign_in(client, "bn@q1.example.vn")
     home = client.get("/admin/reports/?period=2026-03")
     assert home.status_code == 302 and "/admin/reports/sipas/Q1-BN" in home.headers["Location"]
@@ -192,7 +142,7 @@ def test_ward_manager_sees_only_their_ward(client, app, data):
 
 
 def test_observer_reads_sipas_without_comments_and_changes_nothing(client, app, data):
-    make_user(app, "mttq@q1.example.vn", Role.OBSERVER)
+    gen_user(app, "mttq@q1.example.vn", Role.OBSERVER)
     sign_in(client, "mttq@q1.example.vn")
     page = client.get("/admin/reports/sipas/Q1-BN?period=2026-03")
     assert page.status_code == 200
@@ -210,14 +160,14 @@ def test_observer_reads_sipas_without_comments_and_changes_nothing(client, app, 
 
 
 def test_index_owner_sees_its_own_indices_only(client, app, data):
-    make_user(app, "tckh@q1.example.vn", Role.INDEX_OWNER, "Q1-TCKH")
+    gen_user(app, "tckh@q1.example.vn", Role.INDEX_OWNER, "Q1-TCKH")
     sign_in(client, "tckh@q1.example.vn")
     assert client.get("/admin/reports/pci/Q1?period=2026").status_code == 200
     assert client.get("/admin/reports/sipas/Q1?period=2026").status_code == 403
 
 
 def test_reviewer_sees_comments_and_lowest_criteria(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     html = client.get("/admin/reports/sipas/Q1-BN?period=2026-03").get_data(as_text=True)
     assert "Chờ hơi lâu" in html
@@ -235,7 +185,7 @@ def test_reviewer_sees_comments_and_lowest_criteria(client, app, data):
     ],
 )
 def test_bad_dates_are_clear_400s(client, app, data, query, message):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     response = client.get(f"/admin/reports/sipas/Q1?{query}")
     assert response.status_code == 400
@@ -243,7 +193,7 @@ def test_bad_dates_are_clear_400s(client, app, data, query, message):
 
 
 def test_api_errors_are_json_and_never_500(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     auth = {"Authorization": f"Bearer {token}"}
     cases = [
@@ -268,7 +218,7 @@ def test_api_errors_are_json_and_never_500(client, app, data):
 def test_openapi_document_and_listings(client, app, data):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.") and "/indicators" in doc["paths"]
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     auth = {"Authorization": f"Bearer {api_token(app.test_cli_runner(), 'reviewer@q1.example.vn')}"}
     indices = client.get("/api/v1/indices", headers=auth).json["indices"]
     assert [i["code"] for i in indices] == ["sipas", "pci", "papi", "par", "bsi"]
@@ -298,7 +248,7 @@ def test_cli_export_and_users(runner, app, data, tmp_path):
 
 
 def test_sign_in_is_throttled_after_repeated_failures(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     form = read_form(client.get("/admin/login").get_data(as_text=True))
     statuses = [
         client.post("/admin/login", data={"csrf_token": form.hidden["csrf_token"],
@@ -315,7 +265,7 @@ def test_sign_in_is_throttled_after_repeated_failures(client, app, data):
 
 
 def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -334,8 +284,9 @@ def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
 
 def test_report_shows_intervals_states_and_fair_scores(client, app, data):
     # Add enough forms for a verdict: Cầu Kho, 60 forms of which 30 satisfied on A1.
-    load(app, [("Q1-CK", "2026-03-10", {"A1": "5" if i % 2 else "2"}) for i in range(60)])
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_paper_forms(app, [("Q1-CK", "2026-03-10", {"A1": "5" if i % 2 else "2"})
+                          for i in range(60)])
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     html = client.get("/admin/reports/sipas/Q1-CK?period=2026-03").get_data(as_text=True)
     row = html[html.index("<td>A1</td>"):]

@@ -10,14 +10,14 @@ from datetime import timedelta
 import pytest
 import redis
 import sqlalchemy as sa
-from conftest import RELAXED_INTEGRITY
+from factories import PASSWORD, gen_user, post_sign_in, set_password
 from helpers import count, filled_survey, read_form
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from test_admin import sign_in
-from werkzeug.security import generate_password_hash
+from settings import RELAXED_INTEGRITY
 
 from satisfaction import clock
 from satisfaction.accounts.access import SYSTEM_SCOPE
+from satisfaction.accounts.auth import hash_password
 from satisfaction.app import create_app
 from satisfaction.clock import utcnow
 from satisfaction.config import load_config
@@ -238,12 +238,8 @@ def quarantined_ids(client, ward_token, app, strict):
 
 
 def _admin(client, app, demo) -> None:
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
-        user.password_hash = generate_password_hash("mật-khẩu-thử-nghiệm-dài")
-        db.session.commit()
-        email = user.email
-    assert sign_in(client, email, "mật-khẩu-thử-nghiệm-dài").status_code == 303
+    set_password(app, demo.admin_email)
+    assert post_sign_in(client, demo.admin_email).status_code == 303
 
 
 def _review(client, response_id, decision, reason):
@@ -302,12 +298,8 @@ def test_a_units_own_staff_cannot_see_or_decide_quarantined_answers(client, app,
                                                                     quarantined_ids):
     """The list shows answers with their counter and minute: the ward's own managers would
     recognise the citizen they just served, which the survey page promises cannot happen."""
-    with app.app_context():
-        ward = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-BN"))
-        db.session.add(User(email="bennghe@example.vn", password_hash=generate_password_hash(
-            "mật-khẩu-thử-nghiệm-dài"), role="unit_manager", unit_id=ward.id))
-        db.session.commit()
-    assert sign_in(client, "bennghe@example.vn", "mật-khẩu-thử-nghiệm-dài").status_code == 303
+    gen_user(app, "bennghe@example.vn", "unit_manager", "Q1-BN")
+    assert post_sign_in(client, "bennghe@example.vn").status_code == 303
     assert client.get("/admin/quarantine").status_code == 403
     assert "/admin/quarantine" not in client.get("/admin/alerts/").get_data(as_text=True)
     token = read_form(client.get("/admin/alerts/").get_data(as_text=True)).hidden.get(
@@ -570,10 +562,10 @@ def test_an_index_owner_reviews_only_the_answers_of_its_own_indices(client, app,
             IndexDefinition.code != "sipas", IndexDefinition.owner_unit_id.is_not(None),
             IndexDefinition.owner_unit_id != db.session.scalar(sa.select(
                 IndexDefinition.owner_unit_id).where(IndexDefinition.code == "sipas"))))
-        db.session.add(User(email="owner@example.vn", password_hash=generate_password_hash(
-            "mật-khẩu-thử-nghiệm-dài"), role="index_owner", unit_id=other.owner_unit_id))
+        db.session.add(User(email="owner@example.vn", password_hash=hash_password(PASSWORD),
+                            role="index_owner", unit_id=other.owner_unit_id))
         db.session.commit()
-    assert sign_in(client, "owner@example.vn", "mật-khẩu-thử-nghiệm-dài").status_code == 303
+    assert post_sign_in(client, "owner@example.vn").status_code == 303
     page = client.get("/admin/quarantine").get_data(as_text=True)
     assert f"#{quarantined_ids[0]}" not in page  # SIPAS answers: not this office's index
     assert _review(client, quarantined_ids[0], "release", "thử").status_code == 404

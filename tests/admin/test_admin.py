@@ -6,8 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from helpers import read_form
-from werkzeug.security import generate_password_hash
+from factories import post_sign_in, set_password
 
 from satisfaction.db.accounts import User
 from satisfaction.extensions import db
@@ -20,19 +19,7 @@ WARDS = [
 
 @pytest.fixture
 def admin_password(app, demo):
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
-        user.password_hash = generate_password_hash("mật-khẩu-thử-nghiệm-dài")
-        db.session.commit()
-    return "mật-khẩu-thử-nghiệm-dài"
-
-
-def sign_in(client, email, password):
-    form = read_form(client.get("/admin/login").get_data(as_text=True))
-    return client.post(
-        "/admin/login",
-        data={"csrf_token": form.hidden["csrf_token"], "email": email, "password": password},
-    )
+    return set_password(app, demo.admin_email)
 
 
 def test_admin_pages_require_sign_in(client, demo):
@@ -42,16 +29,16 @@ def test_admin_pages_require_sign_in(client, demo):
 
 
 def test_wrong_password_is_refused_in_vietnamese(client, demo, admin_password):
-    response = sign_in(client, demo.admin_email, "sai-mật-khẩu")
+    response = post_sign_in(client, demo.admin_email, "sai-mật-khẩu")
     assert response.status_code == 401
     assert "Thư điện tử hoặc mật khẩu không đúng." in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
-    response = sign_in(client, "khong-co@example.vn", admin_password)
+    response = post_sign_in(client, "khong-co@example.vn", admin_password)
     assert response.status_code == 401
 
 
 def test_sign_in_lists_units_counters_and_decodable_qr_links(client, demo, admin_password):
-    response = sign_in(client, demo.admin_email.upper(), admin_password)
+    response = post_sign_in(client, demo.admin_email.upper(), admin_password)
     assert response.status_code == 303
     page = client.get("/admin/")
     assert page.status_code == 200
@@ -65,7 +52,7 @@ def test_sign_in_lists_units_counters_and_decodable_qr_links(client, demo, admin
 
 
 def test_sign_out_needs_the_csrf_token(client, demo, admin_password):
-    sign_in(client, demo.admin_email, admin_password)
+    post_sign_in(client, demo.admin_email, admin_password)
     page = client.get("/admin/").get_data(as_text=True)
     assert client.post("/admin/logout").status_code == 400
     assert client.get("/admin/").status_code == 200
@@ -112,7 +99,7 @@ def test_counter_activity_in_local_time(client, demo, admin_password, app):
         db.session.commit()
         stored = db.session.scalar(sa.select(sa.func.max(Response.submitted_at)))
         assert stored == datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
-    sign_in(client, demo.admin_email, admin_password)
+    post_sign_in(client, demo.admin_email, admin_password)
     html = client.get("/admin/").get_data(as_text=True)
     row = html[html.index("Phường Đa Kao"):]
     row = row[: row.index("</tr>")]

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
+from factories import PASSWORD, sign_in
 
+from satisfaction.accounts.auth import hash_password
 from satisfaction.db.accounts import AuditEntry, User
 from satisfaction.db.codes import QrToken
 from satisfaction.db.units import Counter, ProcedureField, Unit
@@ -29,7 +30,6 @@ from satisfaction.qrcodes.codes import (
     set_dossier_mode,
 )
 
-PASSWORD = "mật-khẩu-thử-nghiệm-dài"
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 SHORT = re.compile(f"^[{SHORT_CODE_ALPHABET}]{{8}}$")
 
@@ -163,12 +163,12 @@ def users(app, demo):
     """The administrator, a reviewer (a district clerk) and Bến Nghé's unit manager."""
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
-        admin.password_hash = generate_password_hash(PASSWORD)
+        admin.password_hash = hash_password(PASSWORD)
         ben_nghe = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-BN"))
         for email, role, unit in (("clerk@q1.example.vn", "reviewer", None),
                                   ("bennghe@q1.example.vn", "unit_manager", ben_nghe)):
             db.session.add(User(email=email, role=role, unit_id=unit.id if unit else None,
-                                password_hash=generate_password_hash(PASSWORD)))
+                                password_hash=hash_password(PASSWORD)))
         db.session.commit()
     return {"admin": demo.admin_email, "clerk": "clerk@q1.example.vn",
             "manager": "bennghe@q1.example.vn"}
@@ -176,13 +176,6 @@ def users(app, demo):
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client, email: str) -> None:
-    page = client.get("/admin/login").get_data(as_text=True)
-    response = client.post("/admin/login", data={
-        "csrf_token": csrf_of(page), "email": email, "password": PASSWORD})
-    assert response.status_code == 303
 
 
 def code_id(app, demo, unit_code: str) -> int:

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from factories import gen_response, gen_user, sign_in
 from helpers import count, read_form
 from openpyxl import load_workbook
-from test_reports import make_user, sign_in
 
-from satisfaction import clock
 from satisfaction.accounts.access import SYSTEM_SCOPE, scope_for
-from satisfaction.catalogue.lookup import definition_of
-from satisfaction.counts import updates
 from satisfaction.db.accounts import AuditEntry, Role, User
-from satisfaction.db.catalogue import Questionnaire
-from satisfaction.db.responses import Answer, Dossier, Response, ResponseStatus
+from satisfaction.db.responses import Dossier, Response, ResponseStatus
 from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.periods import month
@@ -228,7 +223,7 @@ def test_excel_semicolons_bom_and_optional_columns(app, demo):
 
 
 def test_scope_a_ward_manager_imports_only_their_ward(app, demo):
-    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    gen_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
     rows = [[code(1), "Q1-BN", "", "2026-03-02", ""], [code(2), "Q1-TD", "", "2026-03-02", ""]]
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "bn@q1.example.vn"))
@@ -254,42 +249,12 @@ def test_a_large_file_is_stored_in_bulk(app, demo):
 # --- responses become verified ---------------------------------------------------------
 
 
-def sipas_version(questionnaire="sipas-2640"):
-    return db.session.scalar(
-        sa.select(Questionnaire).where(Questionnaire.code == questionnaire)).versions[-1]
-
-
-def add_response(unit_code: str, day: date, *, dossier: str | None = None,
-                 status: str = ResponseStatus.ACCEPTED.value, value: int = 4,
-                 questionnaire: str = "sipas-2640") -> Response:
-    """A response stored directly, counted like the survey counts it when accepted."""
-    version = sipas_version(questionnaire)
-    definition = definition_of(version.id, version.checksum)
-    unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code))
-    answers = {item.code: value for item in definition.scored_items()}
-    response = Response(
-        submission_key=str(uuid.uuid4()), questionnaire_version_id=version.id,
-        unit_id=unit_id, respondent_kind="citizen", channel="qr", locale="vi",
-        submitted_at=datetime.combine(day, time(10, 0), clock.LOCAL_TZ),
-        status=status, dossier_hash=hash_code(dossier) if dossier else None,
-        flags=["too_fast"] if status == ResponseStatus.QUARANTINED.value else None,
-    )
-    db.session.add(response)
-    db.session.flush()
-    db.session.execute(sa.insert(Answer), [
-        {"response_id": response.id, "item_code": c, "value": v} for c, v in answers.items()])
-    if status == ResponseStatus.ACCEPTED.value:
-        updates.add_response(day=day, unit_id=unit_id, version_id=version.id,
-                             answers=answers, definition=definition)
-    return response
-
-
 def test_responses_with_a_listed_code_at_the_same_unit_become_verified(app, demo):
     with app.app_context():
-        add_response("Q1-BN", date(2026, 3, 3), dossier=code(1).lower())   # matches
-        add_response("Q1-TD", date(2026, 3, 3), dossier=code(2))           # other unit
-        add_response("Q1-BN", date(2026, 3, 3), dossier=code(3))           # not on the list
-        add_response("Q1-BN", date(2026, 3, 3))                            # no code given
+        gen_response("Q1-BN", date(2026, 3, 3), dossier=code(1).lower())   # matches
+        gen_response("Q1-TD", date(2026, 3, 3), dossier=code(2))           # other unit
+        gen_response("Q1-BN", date(2026, 3, 3), dossier=code(3))           # not on the list
+        gen_response("Q1-BN", date(2026, 3, 3))                            # no code given
         db.session.commit()
     rows = [[code(1), "Q1-BN", "", "2026-03-02", ""], [code(2), "Q1-BN", "", "2026-03-02", ""]]
     result = run_import(app, dossier_csv(rows))
@@ -340,7 +305,7 @@ def post_file(client, csrf, content: bytes, skip_bad=False, url="/admin/dossiers
 
 
 def test_admin_page_imports_reports_rows_and_refuses_cp1252(client, app, demo):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     assert 'href="/admin/dossiers/import"' in client.get("/admin/reports/sipas/Q1").get_data(
         as_text=True)
@@ -378,7 +343,7 @@ def test_admin_page_imports_reports_rows_and_refuses_cp1252(client, app, demo):
 
 
 def test_admin_page_accepts_a_month_of_dossiers_but_only_there(client, app, demo):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     big = dossier_csv([[code(n), "Q1-BN", "ho-tich", "2026-03-02", "2026-03-03"]
                        for n in range(4000)])
     assert len(big) > 3 * app.config["MAX_CONTENT_LENGTH"]
@@ -395,7 +360,7 @@ def test_admin_page_accepts_a_month_of_dossiers_but_only_there(client, app, demo
 
 
 def test_observers_may_not_import(client, app, demo):
-    make_user(app, "mttq@q1.example.vn", Role.OBSERVER)
+    gen_user(app, "mttq@q1.example.vn", Role.OBSERVER)
     sign_in(client, "mttq@q1.example.vn")
     assert client.get("/admin/dossiers/import").status_code == 403
     html = client.get("/admin/reports/sipas/Q1").get_data(as_text=True)
@@ -408,7 +373,7 @@ def test_observers_may_not_import(client, app, demo):
 
 
 def test_ward_manager_page_rejects_other_wards(client, app, demo):
-    make_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
+    gen_user(app, "bn@q1.example.vn", Role.UNIT_MANAGER, "Q1-BN")
     sign_in(client, "bn@q1.example.vn")
     rows = [[code(1), "Q1-BN", "", "2026-03-02", ""], [code(2), "Q1-TD", "", "2026-03-02", ""]]
     response = post_file(client, page_csrf(client), dossier_csv(rows))
@@ -476,16 +441,16 @@ def march(app, demo):
     rows += [[code(n, "TD"), "Q1-TD", "", "2026-03-02", "2026-03-31"] for n in range(5)]
     with app.app_context():
         for n, dossier in enumerate([code(1), code(2), code(22), None]):
-            add_response("Q1-BN", date(2026, 3, 5 + n), dossier=dossier)
-        add_response("Q1-BN", date(2026, 3, 9), dossier=code(3),
+            gen_response("Q1-BN", date(2026, 3, 5 + n), dossier=dossier)
+        gen_response("Q1-BN", date(2026, 3, 9), dossier=code(3),
                      status=ResponseStatus.QUARANTINED.value, value=1)
-        add_response("Q1-BN", date(2026, 4, 9), status=ResponseStatus.QUARANTINED.value)
-        add_response("Q1-BN", date(2026, 3, 9), status=ResponseStatus.QUARANTINED.value,
+        gen_response("Q1-BN", date(2026, 4, 9), status=ResponseStatus.QUARANTINED.value)
+        gen_response("Q1-BN", date(2026, 3, 9), status=ResponseStatus.QUARANTINED.value,
                      questionnaire="sipas-1001")
-        add_response("Q1-TD", date(2026, 3, 31), dossier=code(0, "TD"))
-        add_response("Q1-TD", date(2026, 3, 31), dossier=code(3))  # Bến Nghé's code
+        gen_response("Q1-TD", date(2026, 3, 31), dossier=code(0, "TD"))
+        gen_response("Q1-TD", date(2026, 3, 31), dossier=code(3))  # Bến Nghé's code
         for _ in range(3):
-            add_response("Q1-CK", date(2026, 3, 12))
+            gen_response("Q1-CK", date(2026, 3, 12))
         db.session.commit()
     result = run_import(app, dossier_csv(rows))
     assert result.ok and result.stored == 24
@@ -520,7 +485,7 @@ def test_report_service_figures_per_ward(app, march):
 
 
 def test_report_page_and_exports_show_rate_and_verified_share(client, app, march):
-    make_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     html = client.get("/admin/reports/sipas/Q1?period=2026-03").get_data(as_text=True)
 
@@ -569,7 +534,7 @@ def test_report_page_and_exports_show_rate_and_verified_share(client, app, march
 
 def test_a_report_without_any_dossier_list_shows_no_data(client, app, demo):
     with app.app_context():
-        add_response("Q1-BN", date(2026, 3, 5), dossier=code(1))
+        gen_response("Q1-BN", date(2026, 3, 5), dossier=code(1))
         db.session.commit()
         report = unit_report(SYSTEM_SCOPE, "sipas", "Q1", month(2026, 3))
         assert report.result.responses == 1
@@ -588,7 +553,7 @@ def test_procedure_fields_exist_for_the_fixture(app, demo):
 def test_the_api_gives_the_coverage_figures(client, app, march):
     from satisfaction.db.accounts import ApiToken
 
-    make_user(app, "api@q1.example.vn", Role.REVIEWER)
+    gen_user(app, "api@q1.example.vn", Role.REVIEWER)
     with app.app_context():
         from satisfaction.accounts.tokens import issue_token
 
