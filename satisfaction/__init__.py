@@ -1,6 +1,6 @@
-"""The shared core of the platform.
+"""The core of the platform, one package per capability (see ARCHITECTURE.md):
 
-``satisfaction.app`` builds the Flask application (factory, extensions, models, CLI). The
-pure modules — ``questionnaires``, ``scoring`` and ``statistics`` — import neither Flask nor
-the database, so the pages, the API, the exports, the CLI and the alerts share one formula.
+``indices`` (pure computation), ``db`` (the models), ``catalogue``, ``units``, ``counts``,
+``accounts``, ``qrcodes``, ``intake``, ``alerts``, ``reporting``, ``demo``; and the shell:
+``app`` (the factory), ``config``, ``extensions``, ``web`` (hooks, error pages), ``cli``.
 """

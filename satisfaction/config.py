@@ -80,7 +80,7 @@ def _from_environment(env: str, instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         # Behind nginx or a load balancer: how many proxies set X-Forwarded-For.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
-        # Integrity checks on survey answers (see satisfaction.integrity).
+        # Integrity checks on survey answers (see satisfaction.intake.integrity).
         "SURVEY_MIN_SECONDS": int(os.environ.get("SURVEY_MIN_SECONDS", "15")),
         "SURVEY_CLIENT_LIMIT": os.environ.get("SURVEY_CLIENT_LIMIT", "3 per 10 minutes"),
         "SURVEY_CODE_LIMIT": os.environ.get("SURVEY_CODE_LIMIT", "60 per 10 minutes"),

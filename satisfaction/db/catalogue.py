@@ -74,7 +74,7 @@ class IndexDefinition(db.Model):
     audience: Mapped[str] = mapped_column(sa.String(64))
     #: Default target on the index's own scale; a unit may have its own (``IndexTarget``).
     target: Mapped[float]
-    #: Name of the scoring function in ``satisfaction.scoring.METHODS``.
+    #: Name of the scoring function in ``satisfaction.indices.scoring.METHODS``.
     method: Mapped[str] = mapped_column(sa.String(32))
     params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     questionnaire_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

@@ -82,7 +82,7 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=ResponseStatus.ACCEPTED.value)
-    #: The integrity checks this response tripped (see ``satisfaction.integrity``).
+    #: The integrity checks this response tripped (see ``satisfaction.intake.integrity``).
     flags: Mapped[list[str] | None] = mapped_column(sa.JSON)
     #: Seconds from the form being served to it being sent.
     elapsed_seconds: Mapped[int | None]

@@ -4,7 +4,7 @@ at the answer itself. Pure functions: no Flask, no database.
 A response that trips any check is quarantined: kept, left out of the indices, and listed
 for an administrator who releases or rejects it. Nothing is ever deleted for looking odd.
 The checks that need shared state (rate limits, bursts, the device cookie) live in
-``survey.checks`` and report their findings with the same flag names.
+``intake.client_checks`` and report their findings with the same flag names.
 """
 
 from __future__ import annotations

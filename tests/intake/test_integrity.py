@@ -481,7 +481,7 @@ def test_a_rejected_response_gives_its_dossier_code_back(client, app, ward_token
 
 def test_without_redis_the_counters_need_no_thread_and_forget_expired_clients(app):
     """limits' memory storage scans every key from a thread 100 times a second; ours keeps
-    the same limits with an occasional inline sweep (satisfaction/ratestore.py)."""
+    the same limits with an occasional inline sweep (satisfaction/intake/rate_counters.py)."""
     import threading
 
     from limits import parse
