@@ -1,3 +1,5 @@
+"""The forms of the offices' module (every POST button has one: CSRF everywhere)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired

@@ -105,7 +105,7 @@ def questionnaires():
     result = []
     for version, definition in newest_definitions():
         result.append({
-            "code": definition.code,
+            "code": version.questionnaire.code,
             "version": version.version,
             "index": definition.index,
             "title": dict(definition.title),

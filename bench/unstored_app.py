@@ -8,25 +8,24 @@ recent answers and the rate counters, then the transaction that stores the respo
 answers and its counts). Whatever ratio this baseline reaches is the most the real submit
 path could reach on the same machine, however cheap its storing became.
 
-The two steps are replaced at module level, as the intake service looks them up at call
-time; the
-routes, templates, hooks and configuration are the real app's.
+The two steps are replaced in the intake service's module, where ``submit`` looks them up at
+each call; the routes, templates, hooks and configuration are the real app's.
 """
 
 from satisfaction.app import create_app
-from satisfaction.intake import client_checks as checks
-from survey import services
+from satisfaction.intake import client_checks, submit
 
 
-def _no_checks(**_kwargs) -> checks.ClientChecks:
-    return checks.ClientChecks()
+def _no_checks(*_args, **_kwargs) -> client_checks.ClientChecks:
+    return client_checks.ClientChecks()
 
 
 def _store_nothing(**_kwargs) -> bool:
     return True
 
 
-checks.check_client = _no_checks
-services.store_response = _store_nothing
+# ``intake.submit.submit`` looks these names up in its own module at each call.
+submit.check_client = _no_checks
+submit.store_response = _store_nothing
 
 app = create_app()

@@ -54,8 +54,12 @@ def alert(alert_id: int):
         if alert.state == AlertState.CLEARED.value:
             abort(409, description=_("This alert has been cleared; nothing to acknowledge."))
         if form.validate_on_submit():
-            alert_inbox.record_remedy(alert, remedy=form.remedy.data, owner=form.owner.data,
-                                      due=form.due.data, user_id=g.user.id)
+            try:
+                alert_inbox.record_remedy(alert, remedy=form.remedy.data,
+                                          owner=form.owner.data, due=form.due.data,
+                                          user_id=g.user.id)
+            except alert_inbox.AlertCleared:
+                abort(409, description=_("This alert has been cleared; nothing to acknowledge."))
             flash(_("The remedy was recorded."), "info")
             return redirect(url_for(".alert", alert_id=alert.id), code=303)
         status = 422

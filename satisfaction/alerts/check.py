@@ -9,7 +9,6 @@ never opens a second alert or sends a second message.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -20,14 +19,13 @@ from satisfaction import clock
 from satisfaction.alerts.rules import measures_of, window_of
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
-from satisfaction.counts.tallies import tally
+from satisfaction.counts.tallies import respondent_shares_by_day, tally
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry, Notification
-from satisfaction.db.counts import DailyCount
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.indices import periods, respondents, statistics
-from satisfaction.indices.measures import assess_measure
+from satisfaction.indices import periods, statistics
+from satisfaction.indices.measures import assess_measure, decline_evidence
 from satisfaction.units.tree import subtrees
 
 
@@ -39,65 +37,36 @@ class Finding:
     n: int
 
 
-#: The sustained-decline check: a CUSUM over weeks of the respondents' index shares, from
-#: the target p0 to p0 - DECLINE_SHIFT; it alarms above DECLINE_H + ln(number of units), so
-#: watching many units does not multiply false alarms (about e^h quiet weeks per alarm).
-DECLINE_SHIFT = 0.05
-DECLINE_H = 4.0
-
-
 def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int, dict[int, list]]:
     """Per unit and week (0 = the oldest full week of the window, ending on its last day):
-    [sum of respondents' index shares, respondents], from two count rows per unit and day."""
-    source = source_of(rule.index)
+    [sum of respondents' index shares, respondents]."""
     weeks = window.days // 7
-    first = window.end - timedelta(days=7 * weeks - 1)
-    result: dict[int, dict[int, list]] = {}
     if weeks < 2:
-        return result
-    for unit_id, day, value, n in db.session.execute(
-        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.value,
-                  sa.func.sum(DailyCount.count))
-        .where(DailyCount.questionnaire_version_id.in_(source.version_ids),
-               DailyCount.item_code == respondents.SHARE_SUM,
-               DailyCount.unit_id.in_(list(unit_ids)),
-               DailyCount.day.between(first, window.end))
-        .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.value)
-    ):
-        week = (day - first).days // 7
-        bucket = result.setdefault(unit_id, {}).setdefault(week, [0.0, 0])
-        if value == 1:
-            bucket[0] += int(n) / 1000
-        else:
-            bucket[1] += int(n)
+        return {}
+    first = window.end - timedelta(days=7 * weeks - 1)
+    by_day = respondent_shares_by_day(source_of(rule.index).version_ids, unit_ids, first,
+                                      window.end)
+    result: dict[int, dict[int, list]] = {}
+    for unit_id, days in by_day.items():
+        for day, (total, n) in days.items():
+            bucket = result.setdefault(unit_id, {}).setdefault((day - first).days // 7, [0.0, 0])
+            bucket[0] += total
+            bucket[1] += n
     return result
 
 
 def sustained_decline(rule: AlertRule, window: periods.Period, subtree, shares,
                       units_watched: int) -> dict | None:
-    """The CUSUM evidence when a unit's weekly shares declined below the target."""
-    weeks = window.days // 7
-    if weeks < 2:
-        return None
+    """The CUSUM evidence when a unit's weekly shares (over its subtree) declined below the
+    rule's target (``indices.measures.decline_evidence``)."""
     series = []
-    for week in range(weeks):
+    for week in range(window.days // 7):
         total, n = 0.0, 0
         for unit_id in subtree:
             s, c = shares.get(unit_id, {}).get(week, (0.0, 0))
             total, n = total + s, n + c
         series.append((min(round(total), n), n))
-    if sum(n for _, n in series) < rule.min_n:
-        return None
-    h = DECLINE_H + math.log(max(units_watched, 1))
-    target = rule.target / 100
-    if target - DECLINE_SHIFT <= 0 or target >= 1:
-        return None
-    result = statistics.cusum_below(series, target, DECLINE_SHIFT, h)
-    if result.alarm_at is None:
-        return None
-    return {"measure": "", "kind": "decline", "weeks": [
-        {"share": None if n == 0 else s / n * 100, "n": n} for s, n in series],
-        "statistic": result.statistics[-1], "threshold": h}
+    return decline_evidence(series, rule.target / 100, rule.min_n, units_watched)
 
 
 def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding], dict]:
@@ -229,7 +198,7 @@ class _UnitCheck:
         return [f for f in self.findings if f.assessment.state == "below"]
 
     def finding(self, measure: str) -> Finding | None:
-        return next((f for f in self.findings if f.measure == measure), None)
+        return {f.measure: f for f in self.findings}.get(measure)
 
 
 def _update_unit(unit_check: _UnitCheck, report: CheckReport) -> None:

@@ -147,7 +147,7 @@ def active_procedure_fields() -> list[ProcedureField]:
     ``procedure_field_choices``)."""
     return list(db.session.scalars(
         sa.select(ProcedureField).where(ProcedureField.is_active.is_(True))
-        .order_by(ProcedureField.position)))
+        .order_by(ProcedureField.position, ProcedureField.code)))
 
 
 def newest_definitions() -> list[tuple[QuestionnaireVersion, Definition]]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from satisfaction.alerts.check import check
 from satisfaction.alerts.notify import SENDERS, deliver_due
-from satisfaction.alerts.rules import RuleError, add_rule, switch_off
-from satisfaction.db.alerts import AlertRule
+from satisfaction.alerts.rules import RuleError, add_rule, all_rules, find_rule, switch_off
 from satisfaction.extensions import db
 
 alerts_cli = AppGroup("alerts", help="Low-score alerts: rules and checks.")
@@ -49,7 +47,7 @@ def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_o
 @rule_cli.command("list")
 def rule_list() -> None:
     """List the alert rules."""
-    for rule in db.session.scalars(sa.select(AlertRule).order_by(AlertRule.id)):
+    for rule in all_rules():
         level = rule.level + (" " + rule.code if rule.code else "")
         click.echo(f"{rule.id}\t{rule.index.code}\t{level}"
                    f"\ttarget {rule.target}%\twindow {rule.window_label}\tmin-n {rule.min_n}"
@@ -60,7 +58,7 @@ def rule_list() -> None:
 @click.argument("rule_id", type=int)
 def rule_remove(rule_id: int) -> None:
     """Switch a rule off (its alerts and their history are kept)."""
-    rule = db.session.get(AlertRule, rule_id)
+    rule = find_rule(rule_id)
     if rule is None:
         raise click.ClickException(f"no rule {rule_id}")
     switch_off(rule)
@@ -73,8 +71,6 @@ def rule_remove(rule_id: int) -> None:
 @click.option("--today", default=None, help="Evaluate as of this day (YYYY-MM-DD).")
 def alerts_check(dry_run: bool, today: str | None) -> None:
     """Evaluate every rule, open and clear alerts, send what is due. Safe from cron."""
-
-
     day = date.fromisoformat(today) if today else None
     try:
         report = check(day, dry_run=dry_run)

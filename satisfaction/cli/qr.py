@@ -8,15 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.qrcodes import posters
 from satisfaction.qrcodes.codes import QrCodeError, find_code, printable_codes, rotate_code
 from satisfaction.qrcodes.links import base_url, display_short_code, survey_url
+from satisfaction.units.tree import units_by_code
 
 qr_cli = AppGroup("qr", help="QR codes of the counters: posters and rotation.")
 
@@ -43,8 +42,7 @@ def export(unit_codes: tuple[str, ...], all_units: bool, formats: tuple[str, ...
         raise click.UsageError("give --unit CODE (one or more) or --all")
     unit_ids = None
     if unit_codes:
-        units = {u.code: u for u in db.session.scalars(
-            sa.select(Unit).where(Unit.code.in_(unit_codes)))}
+        units = units_by_code(unit_codes)
         unknown = [code for code in unit_codes if code not in units]
         if unknown:
             raise click.ClickException(f"unknown unit {', '.join(unknown)}")

@@ -28,7 +28,6 @@ report_cli = AppGroup("report", help="Index reports.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def report_export(index_code, unit_code, start, end, period, questionnaire, fmt, out) -> None:
     """Write an index report for a unit and a period to an XLSX or CSV file."""
-
     try:
         chosen = periods.parse(period, start, end)
         report = unit_report(SYSTEM_SCOPE, index_code, unit_code, chosen, questionnaire,

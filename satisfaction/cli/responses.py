@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
 from satisfaction.accounts.access import SYSTEM_SCOPE
+from satisfaction.accounts.users import find_user
 from satisfaction.cli.common import run_import
-from satisfaction.db.accounts import User
 from satisfaction.extensions import db
 from satisfaction.intake.paper import import_paper_forms
 from satisfaction.intake.quarantine import ReviewError, forget_client_hashes, review
@@ -35,7 +34,6 @@ def responses_import(questionnaire: str, skip_bad: bool, file: Path) -> None:
               help="Retention in days (default: CLIENT_HASH_RETENTION_DAYS).")
 def responses_forget_clients(days: int | None) -> None:
     """Clear the client and network hashes older than the retention period (run daily)."""
-
     days = current_app.config["CLIENT_HASH_RETENTION_DAYS"] if days is None else days
     n = forget_client_hashes(days)
     db.session.commit()
@@ -55,9 +53,10 @@ def responses_review(response_id: int, decision: str | None, reason: str,
         raise click.UsageError("say --release or --reject")
     user_id = None
     if email:
-        user_id = db.session.scalar(sa.select(User.id).where(User.email == email.lower()))
-        if user_id is None:
+        user = find_user(email)
+        if user is None:
             raise click.ClickException(f"no user {email}")
+        user_id = user.id
     try:
         outcome = review(response_id, decision, reason, scope=SYSTEM_SCOPE, user_id=user_id)
     except LookupError:

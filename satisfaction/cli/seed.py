@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from satisfaction.db.catalogue import Questionnaire
-from satisfaction.db.responses import Response
+from satisfaction.catalogue.lookup import newest_version
 from satisfaction.demo.district import seed_district1
-from satisfaction.demo.synthetic import generate
+from satisfaction.demo.synthetic import any_response, generate
 from satisfaction.extensions import db
 from satisfaction.qrcodes.links import absolute, survey_url
 
@@ -43,14 +41,13 @@ def seed_demo() -> None:
 @click.option("--if-empty", is_flag=True, help="Only when there are no responses yet.")
 def seed_responses(count: int, days: int, questionnaire: str, seed: int, if_empty: bool) -> None:
     """Add synthetic responses (channel "web") so the reports have something to show."""
-
-    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Response)):
+    if if_empty and any_response():
         click.echo("Responses exist: no synthetic ones added.")
         return
-    found = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.code == questionnaire))
-    if found is None or not found.versions:
+    version = newest_version(questionnaire)
+    if version is None:
         raise click.ClickException(f"unknown questionnaire {questionnaire}")
     end = date.today() - timedelta(days=1)
-    made = generate(found.versions[-1].id, count, end - timedelta(days=days - 1), end, seed=seed)
+    made = generate(version.id, count, end - timedelta(days=days - 1), end, seed=seed)
     db.session.commit()
     click.echo(f"Added {made} synthetic responses to {questionnaire} over {days} days.")

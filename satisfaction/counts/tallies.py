@@ -22,6 +22,7 @@ from satisfaction.db.counts import (
 )
 from satisfaction.extensions import db
 from satisfaction.indices.periods import Period
+from satisfaction.indices.respondents import SHARE_SUM
 
 Month = tuple[int, int]
 Distribution = dict[int | None, int]
@@ -155,4 +156,26 @@ def tally(version_ids: Iterable[int], unit_ids: Iterable[int], period: Period) -
                 result.add_responses(unit_id, month, sign * int(n))
     if any(sign < 0 for _, _, sign in day_ranges):
         result.drop_zeros()
+    return result
+
+
+def respondent_shares_by_day(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,
+                             last: date) -> dict[int, dict[date, list]]:
+    """Per unit and local day: [sum of respondents' index shares, respondents], from the two
+    count rows per unit and day that ``indices.respondents.SHARE_SUM`` keeps."""
+    result: dict[int, dict[date, list]] = {}
+    for unit_id, day, value, n in db.session.execute(
+        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.value,
+                  sa.func.sum(DailyCount.count))
+        .where(DailyCount.questionnaire_version_id.in_(list(version_ids)),
+               DailyCount.item_code == SHARE_SUM,
+               DailyCount.unit_id.in_(list(unit_ids)),
+               DailyCount.day.between(first, last))
+        .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.value)
+    ):
+        bucket = result.setdefault(unit_id, {}).setdefault(day, [0.0, 0])
+        if value == 1:
+            bucket[0] += int(n) / 1000
+        else:
+            bucket[1] += int(n)
     return result

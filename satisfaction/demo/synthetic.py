@@ -40,6 +40,11 @@ def places_of_demo(rng: random.Random) -> list[Place]:
     return [Place(unit_id, counter_id, rng.uniform(0.78, 0.97)) for unit_id, counter_id in rows]
 
 
+def any_response() -> bool:
+    """Whether any response is stored (the demo adds synthetic ones only to an empty one)."""
+    return db.session.scalar(sa.select(sa.exists().where(Response.id.is_not(None))))
+
+
 def _answer(rng: random.Random, quality: float) -> int | None:
     r = rng.random()
     if r < 0.03:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import qrcode
 import qrcode.image.svg
 
-#: Modules of white around the code, as the standard asks.
+#: Modules of white around the code: the QR standard's minimum, which readers rely on.
 QUIET_ZONE = 4
 
 

@@ -44,8 +44,6 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+x
 PNG_DPI = 300
 #: Millimetres per typographic point.
 PT = 25.4 / 72
-#: Modules of white around the code: the QR standard's minimum, which readers rely on.
-
 ACCENT = (11, 92, 173)  # the site's accent colour (app.css --accent)
 INK = (26, 26, 26)
 MUTED = (85, 85, 85)
@@ -211,7 +209,7 @@ class Layout:
     height: float
     band_height: float
     lines: list[Line] = field(default_factory=list)
-    #: Dark modules, quiet zone included (QUIET_ZONE modules of white on each side).
+    #: Dark modules, quiet zone included (``images.QUIET_ZONE`` modules of white on each side).
     qr: qrcode.QRCode | None = None
     matrix: list[list[bool]] = field(default_factory=list)
     qr_x: float = 0.0

@@ -63,3 +63,9 @@ def in_display_order(units: Iterable[Unit]) -> list[Unit]:
     """Units by kind (district, wards, offices), then code."""
     rank = {kind.value: position for position, kind in enumerate(DISPLAY_ORDER)}
     return sorted(units, key=lambda unit: (rank.get(unit.kind, len(rank)), unit.code))
+
+
+def units_by_code(codes: Iterable[str]) -> dict[str, Unit]:
+    """The units with these codes, by code (unknown codes are left out)."""
+    query = sa.select(Unit).where(Unit.code.in_(list(codes)))
+    return {unit.code: unit for unit in db.session.scalars(query)}
