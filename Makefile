@@ -31,7 +31,7 @@ run: install instance/secret_key
 	@export SECRET_KEY="$$(cat instance/secret_key)" BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/flask db upgrade && \
 	$(BIN)/flask seed demo && \
-	$(BIN)/flask seed responses --if-empty --count 4000 --days 120 && \
+	$(BIN)/flask seed responses --if-empty --count 12000 --from 2024-01-01 && \
 	echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)" && \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 

@@ -40,6 +40,16 @@ def _indicators_schema() -> dict[str, Any]:
             "value": number_or_null,
             "target": {"type": "number"},
             "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
+            "estimated": {"type": "boolean", "description": "some answers are a split "
+                          "predecessor's, carried over by its share"},
+            "predecessors": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "share": {"type": "number"},
+                "estimated": {"type": "boolean"},
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"}}}},
+            "ended": {"type": ["object", "null"], "properties": {
+                "on": {"type": "string", "format": "date"},
+                "successor": {"type": ["string", "null"]}}},
             "coverage": {"type": ["object", "null"], "properties": {
                 "quarantined": {"type": "integer"},
                 "dossiers_handled": {"type": "integer"},
@@ -71,6 +81,9 @@ def _paths() -> dict[str, Any]:
                  "schema": {"type": "string"}, "example": "Q1"},
                 {"name": "questionnaire", "in": "query", "schema": {"type": "string"}},
                 *period_params,
+                {"name": "compare", "in": "query", "description": "the period to compare "
+                 "with (YYYY, YYYY-Qn, YYYY-MM); by default the one before",
+                 "schema": {"type": "string"}},
             ],
             "responses": {
                 "200": {"description": "The indicators", "content": {"application/json": {

@@ -130,11 +130,14 @@ def indicators():
     try:
         period = periods.parse(request.args.get("period"), request.args.get("from"),
                                request.args.get("to"), today=date.today())
+        compare = (periods.parse(request.args["compare"], today=date.today())
+                   if request.args.get("compare") else None)
     except periods.PeriodError as exc:
         return _error(400, str(exc), PERIOD_MESSAGES.get(str(exc), "bad period"))
     try:
         report = unit_report(g.scope, index_code, unit_code, period,
-                             request.args.get("questionnaire") or None, with_comments=False)
+                             request.args.get("questionnaire") or None, compare=compare,
+                             with_comments=False)
     except UnknownQuestionnaire:
         return _error(400, "unknown_questionnaire", "this index has no such questionnaire")
     definition = report.source.definition
@@ -154,9 +157,22 @@ def indicators():
                "unit": report.index.scale_unit},
         target=report.result.target,
         state=report.result.state,
+        estimated=report.result.estimated,
         coverage=_coverage(report.result),
         previous={"value": _number(report.previous.value),
-                  "responses": report.previous.responses},
+                  "responses": report.previous.responses,
+                  "estimated": report.previous.estimated,
+                  "period": {"from": report.compared_with.start.isoformat(),
+                             "to": report.compared_with.end.isoformat(),
+                             "label": report.compared_with.label}},
+        predecessors=[
+            {"code": a.unit.code, "share": a.share, "estimated": a.is_estimate,
+             "from": a.start.isoformat(), "to": a.end.isoformat()}
+            for a in report.predecessors
+        ],
+        ended=({"on": report.unit.valid_to.isoformat(),
+                "successor": report.unit.successor.code if report.unit.successor else None}
+               if report.ended else None),
         elements=[
             {
                 "code": element.code,

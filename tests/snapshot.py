@@ -27,8 +27,22 @@ class Snapshot:
 
     def restore(self, connection: sa.Connection) -> None:
         for table in db.metadata.sorted_tables:
-            if self.rows[table.name]:
-                connection.execute(table.insert(), self.rows[table.name])
+            rows = self.rows[table.name]
+            if not rows:
+                continue
+            # A row may point to a later row of its own table (a unit to its successor):
+            # those links are set once every row is in.
+            own = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+            connection.execute(table.insert(), [{**row, **dict.fromkeys(own)} for row in rows])
+            keys = [column.name for column in table.primary_key.columns]
+            for name in own:
+                linked = [row for row in rows if row[name] is not None]
+                if linked:
+                    update = table.update().where(
+                        *(table.c[k] == sa.bindparam(f"_{k}") for k in keys)
+                    ).values({name: sa.bindparam(f"_{name}")})
+                    connection.execute(update, [
+                        {f"_{k}": row[k] for k in [*keys, name]} for row in linked])
 
 
 def empty_tables(connection: sa.Connection) -> None:

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
 from satisfaction.catalogue.lookup import questionnaire_choices
+from satisfaction.csvimport import ImportRefused
 from satisfaction.intake import dossiers, writelock
-from satisfaction.intake.imports import ImportRefused
 from satisfaction.intake.paper import import_paper_forms
 
 from .. import bp

@@ -21,12 +21,12 @@ from markupsafe import Markup
 
 from satisfaction.accounts.access import visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire
-from satisfaction.db.units import UnitKind
 from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
 from satisfaction.reporting import exports
 from satisfaction.reporting.charts import trend_svg
 from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, unit_report
+from satisfaction.units.tree import in_display_order
 
 from .. import bp
 
@@ -72,11 +72,9 @@ def default_unit_code() -> str:
     units = visible_units(g.scope)
     if not units:
         abort(403)
-    ranked = sorted(units, key=lambda u: ([UnitKind.DISTRICT, UnitKind.OFFICE, UnitKind.WARD]
-                                          .index(u.kind), u.code))
     if g.user.unit_id and g.scope.sees_unit(g.user.unit_id):
         return next(u.code for u in units if u.id == g.user.unit_id)
-    return ranked[0].code
+    return in_display_order(units)[0].code
 
 
 @bp.get("/reports/")
@@ -88,7 +86,7 @@ def reports_home():
                             unit_code=default_unit_code(), **_period_args()))
 
 
-PERIOD_ARGS = ("period", "from", "to", "questionnaire")
+PERIOD_ARGS = ("period", "from", "to", "questionnaire", "compare")
 
 
 def _period_args() -> dict[str, str]:
@@ -106,12 +104,23 @@ def report_redirect():
                             **_period_args()))
 
 
+def compare_from_request() -> periods.Period | None:
+    """The period to compare with (``?compare=2024``), when one is asked for."""
+    text = request.args.get("compare", "").strip()
+    if not text:
+        return None
+    try:
+        return periods.parse(text, today=date.today())
+    except periods.PeriodError as exc:
+        abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
+
+
 def _report():
     period = period_from_request()
     try:
         return unit_report(
             g.scope, request.view_args["index_code"], request.view_args["unit_code"], period,
-            request.args.get("questionnaire") or None,
+            request.args.get("questionnaire") or None, compare=compare_from_request(),
         )
     except UnknownQuestionnaire as exc:
         abort(400, description=str(REPORT_MESSAGES.get(str(exc), exc)))

@@ -172,6 +172,9 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
         for unit_id, unit_findings in by_unit.items():
             _update_unit(_UnitCheck(rule, window, unit_findings, declines.get(unit_id),
                                     live.get(unit_id), now, dry_run), report)
+        for unit_id, alert in live.items():
+            if unit_id not in by_unit:
+                _close_ended(alert, now, report, dry_run)
         if not dry_run:
             report.escalated += escalate(rule, now)
     return report
@@ -256,6 +259,20 @@ def _open(unit_check: _UnitCheck, evidence: list[dict], report: CheckReport) -> 
         "rule": rule.id, "unit": unit.code, "measures": [f.measure for f in flagged],
         "decline": decline is not None}))
     report.opened.append(alert)
+
+
+def _close_ended(alert: Alert, now: datetime, report: CheckReport, dry_run: bool) -> None:
+    """A live alert of a unit that no longer exists (a merger) is closed: its successor is
+    judged on its own answers and its own target."""
+    report.lines.append(f"clear: alert {alert.id} {alert.unit.code} ended on "
+                        f"{alert.unit.valid_to}")
+    if dry_run:
+        return
+    alert.state = AlertState.CLEARED.value
+    alert.cleared_at = now
+    db.session.add(AuditEntry(action="alerts.clear", subject=str(alert.id),
+                              details={"reason": "unit_ended"}))
+    report.cleared.append(alert)
 
 
 def _clear(unit_check: _UnitCheck, report: CheckReport) -> None:

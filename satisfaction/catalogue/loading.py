@@ -102,17 +102,21 @@ class CatalogueError(ValueError):
     """An index catalogue entry that does not fit the questionnaires or the units."""
 
 
-def sync_indices(path: Path = DATA_DIR / "indices.json") -> list[str]:
-    """Load the index catalogue; checks each entry against its questionnaires and owner."""
+def sync_indices(path: Path = DATA_DIR / "indices.json",
+                 owners: dict[str, str] | None = None) -> list[str]:
+    """Load the index catalogue; checks each entry against its questionnaires and owner.
+    ``owners`` (index code -> unit code) replaces the file's owner offices, for a
+    deployment whose offices are not District 1's of 2022."""
     entries = json.loads(path.read_text(encoding="utf-8"))
     existing = {i.code: i for i in db.session.scalars(sa.select(IndexDefinition))}
     report = []
     for position, entry in enumerate(entries):
         code = entry["code"]
         index = existing.get(code) or IndexDefinition(code=code)
-        owner = db.session.scalar(sa.select(Unit).where(Unit.code == entry.get("owner")))
-        if entry.get("owner") and owner is None:
-            raise CatalogueError(f"{code}: unknown owner unit {entry['owner']!r}")
+        owner_code = (owners or {}).get(code, entry.get("owner"))
+        owner = db.session.scalar(sa.select(Unit).where(Unit.code == owner_code))
+        if owner_code and owner is None:
+            raise CatalogueError(f"{code}: unknown owner unit {owner_code!r}")
         if entry["method"] not in scoring.METHODS:
             raise CatalogueError(f"{code}: unknown scoring method {entry['method']!r}")
         index.name_vi, index.name_en = entry["name"]["vi"], entry["name"]["en"]

@@ -14,10 +14,11 @@ from satisfaction.cli.reports import report_cli
 from satisfaction.cli.responses import responses_cli
 from satisfaction.cli.seed import seed_cli
 from satisfaction.cli.translate import translate_cli
+from satisfaction.cli.units import units_cli
 from satisfaction.cli.users import users_cli
 
 
 def register(app: Flask) -> None:
     for group in (seed_cli, questionnaires_cli, users_cli, translate_cli, report_cli,
-                  responses_cli, counts_cli, alerts_cli, qr_cli, dossiers_cli):
+                  responses_cli, counts_cli, alerts_cli, qr_cli, dossiers_cli, units_cli):
         app.cli.add_command(group)

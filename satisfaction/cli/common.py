@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from satisfaction.csvimport import ImportRefused
 from satisfaction.extensions import db
-from satisfaction.intake.imports import ImportRefused
 
 
 def run_import(file: Path, skip_bad: bool, read_import):

@@ -54,6 +54,24 @@ class Tallies:
                     if not items[code]:
                         del items[code]
 
+    def carry(self, other: Tallies, unit_ids: Iterable[int], into: int, share: float) -> int:
+        """Add ``other``'s counts of ``unit_ids`` under the key ``into``, each multiplied by
+        ``share`` and rounded (an estimate when the share is below 1). Returns the number
+        of responses carried."""
+        carried = 0
+        for unit_id in unit_ids:
+            for month, items in other.answers.get(unit_id, {}).items():
+                target = self.answers.setdefault(into, {}).setdefault(month, {})
+                for code, distribution in items.items():
+                    bucket = target.setdefault(code, {})
+                    for value, n in distribution.items():
+                        bucket[value] = bucket.get(value, 0) + _scaled(n, share)
+            for month, n in other.responses.get(unit_id, {}).items():
+                carried += _scaled(n, share)
+                self.add_responses(into, month, _scaled(n, share))
+        self.drop_zeros()
+        return carried
+
     def counts(self, unit_ids: Iterable[int], months: Iterable[Month] | None = None):
         """Summed answer counts and response total over the given units (and months)."""
         wanted = set(months) if months is not None else None
@@ -71,6 +89,10 @@ class Tallies:
                 if wanted is None or month in wanted:
                     responses += n
         return total, responses
+
+
+def _scaled(n: int, share: float) -> int:
+    return n if share == 1 else round(n * share)
 
 
 def _month_bounds(y: int, m: int) -> tuple[date, date]:

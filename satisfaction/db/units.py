@@ -20,9 +20,17 @@ if TYPE_CHECKING:  # relationships to models of modules that import this one
 
 
 class UnitKind(enum.StrEnum):
+    #: A province or a centrally-run city (thành phố trực thuộc trung ương).
+    PROVINCE = "province"
+    CITY = "city"
+    #: The district level, removed on 1 July 2025.
     DISTRICT = "district"
+    #: An office or department of a province, a city or a district.
     OFFICE = "office"
+    #: The level below the province since 1 July 2025 (before it, below the district).
     WARD = "ward"
+    COMMUNE = "commune"
+    SPECIAL_ZONE = "special_zone"
 
 
 class DossierMode(enum.StrEnum):
@@ -36,10 +44,12 @@ class DossierMode(enum.StrEnum):
 
 
 class Unit(Localised, db.Model):
-    """An organisational unit (district, office, ward) with the dates it existed.
+    """An organisational unit (city, district, office, ward, …) with the dates it existed.
 
     Units form a tree; a unit that ends (a merger, a reorganisation) points to its
-    successor so a time series can follow it.
+    successor, where its counters went, and a unit made by a reorganisation lists its
+    predecessors with the share of each that passed to it (``UnitLineage``), so a time
+    series can follow it across the change.
     """
 
     __tablename__ = "unit"
@@ -71,6 +81,10 @@ class Unit(Localised, db.Model):
         foreign_keys=[parent_id], back_populates="parent", order_by="Unit.code"
     )
     successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    predecessors: Mapped[list[UnitLineage]] = relationship(
+        foreign_keys="UnitLineage.unit_id", back_populates="unit",
+        order_by="UnitLineage.predecessor_id",
+    )
     counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.code")
 
     def is_active_on(self, day: date) -> bool:
@@ -78,6 +92,28 @@ class Unit(Localised, db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+class UnitLineage(db.Model):
+    """A predecessor of a unit made by a reorganisation, and the share of it that passed to
+    the unit: 1 for a whole ward merged in, less for a ward split between several."""
+
+    __tablename__ = "unit_lineage"
+    __table_args__ = (
+        sa.CheckConstraint("share > 0 AND share <= 1", name="share_fraction"),
+        sa.CheckConstraint("predecessor_id <> unit_id", name="not_own_predecessor"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("unit.id"), primary_key=True, index=True
+    )
+    #: The fraction of the predecessor (its population, its dossiers) that passed to the
+    #: unit; answers carried over by a share below 1 are an estimate and shown as one.
+    share: Mapped[float] = mapped_column(default=1.0)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], back_populates="predecessors")
+    predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
 
 
 class Counter(Localised, db.Model):

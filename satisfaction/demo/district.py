@@ -1,5 +1,7 @@
-"""The District 1 demo: the district, its offices, 10 wards with a counter and QR code each,
-the shipped questionnaires and procedure fields, an administrator and the SIPAS alert rule.
+"""District 1 as the official letter of 2022 knew it: the district, its offices, 10 wards
+with a counter and QR code each, the shipped questionnaires and procedure fields, an
+administrator and the SIPAS alert rule. The test suite's demo; ``demo.city`` adds the 2025
+reorganisation (what ``flask seed demo`` seeds).
 
 Idempotent: running it again reuses what is there. Only flushes; the caller commits.
 """
@@ -65,11 +67,11 @@ def seed_district1(
     questionnaire = db.session.scalar(
         sa.select(Questionnaire).where(Questionnaire.code == DEMO_QUESTIONNAIRE)
     )
-    tokens = {unit.code: _seed_code(unit, questionnaire, data["counters"]["name"])
+    tokens = {unit.code: seed_code(unit, questionnaire, data["counters"]["name"])
               for unit in [district, *wards]}
-    password = _seed_admin(district)
+    password = seed_admin(district)
     sync_indices()
-    _seed_alert_rule()
+    seed_alert_rule()
     return DemoSummary(DEMO_ADMIN_EMAIL, password, tokens)
 
 
@@ -101,7 +103,7 @@ def _seed_units(data: dict, start: date) -> tuple[Unit, list[Unit]]:
     return district, wards
 
 
-def _seed_code(unit: Unit, questionnaire: Questionnaire, counter_name: dict) -> str:
+def seed_code(unit: Unit, questionnaire: Questionnaire, counter_name: dict) -> str:
     """The unit's counter "MC1" and its current printed code; returns the code's token."""
     counter = db.session.scalar(
         sa.select(Counter).where(Counter.unit_id == unit.id, Counter.code == "MC1")
@@ -137,13 +139,13 @@ def _seed_code(unit: Unit, questionnaire: Questionnaire, counter_name: dict) -> 
     return token.token
 
 
-def _seed_admin(district: Unit) -> str | None:
+def seed_admin(district: Unit, email: str = DEMO_ADMIN_EMAIL) -> str | None:
     """The demo's administrator; its generated password when it was created now."""
-    if db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN_EMAIL)) is not None:
+    if db.session.scalar(sa.select(User).where(User.email == email)) is not None:
         return None
     password = secrets.token_urlsafe(12)
     db.session.add(User(
-        email=DEMO_ADMIN_EMAIL,
+        email=email,
         name="Quản trị hệ thống",
         role=Role.ADMIN.value,
         password_hash=hash_password(password),
@@ -153,7 +155,7 @@ def _seed_admin(district: Unit) -> str | None:
     return password
 
 
-def _seed_alert_rule() -> None:
+def seed_alert_rule() -> None:
     """The demo's SIPAS rule: 90 % over the last 30 days, at least 30 answers, 5 % FDR."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(AlertRule)) == 0:
         add_rule(index_code="sipas", target=90, window="30d", min_n=30, false_flag_rate=0.05)

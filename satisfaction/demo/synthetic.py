@@ -31,13 +31,25 @@ class Place:
     counter_id: int | None
     #: Chance that an answer is 4 or 5 at this unit.
     quality: float
+    #: The days the unit existed: answers fall only on those (None: always).
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def open_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
 
 
 def places_of_demo(rng: random.Random) -> list[Place]:
+    """Every unit with its counters (a unit without one answers on the web), each open while
+    its unit existed: a ward merged away gets answers until its last day, its successor from
+    its first."""
     rows = db.session.execute(
-        sa.select(Unit.id, Counter.id).outerjoin(Counter, Counter.unit_id == Unit.id)
+        sa.select(Unit.id, Counter.id, Unit.valid_from, Unit.valid_to)
+        .outerjoin(Counter, Counter.unit_id == Unit.id)
     ).all()
-    return [Place(unit_id, counter_id, rng.uniform(0.78, 0.97)) for unit_id, counter_id in rows]
+    return [Place(unit_id, counter_id, rng.uniform(0.78, 0.97), valid_from, valid_to)
+            for unit_id, counter_id, valid_from, valid_to in rows]
 
 
 def any_response() -> bool:
@@ -73,6 +85,9 @@ def generate(
     definition = definition_of(version.id, version.checksum)
     items = [item.code for item in definition.scored_items()]
     places = list(places or places_of_demo(rng))
+    if not any(place.open_on(start) or place.open_on(end)
+               or (place.valid_from and start <= place.valid_from <= end) for place in places):
+        raise ValueError("no unit existed in the period")
     days = (end - start).days + 1
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
@@ -86,6 +101,9 @@ def generate(
         for _ in range(size):
             place = rng.choice(places)
             day = start + timedelta(days=rng.randrange(days))
+            while not place.open_on(day):
+                place = rng.choice(places)
+                day = start + timedelta(days=rng.randrange(days))
             moment = datetime.combine(day, time(7, 30), clock.LOCAL_TZ) + timedelta(
                 seconds=rng.randrange(10 * 3600)
             )

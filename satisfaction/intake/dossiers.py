@@ -26,19 +26,20 @@ from satisfaction import clock
 from satisfaction.accounts.access import Scope
 from satisfaction.clock import utcnow
 from satisfaction.counts.updates import add_to, dossier_day_key
-from satisfaction.db.accounts import AuditEntry
-from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
-from satisfaction.db.responses import Dossier, DossierClaim, Response, ResponseStatus
-from satisfaction.db.units import ProcedureField, Unit
-from satisfaction.extensions import db
-from satisfaction.intake.imports import (
+from satisfaction.csvimport import (
     ImportRefused,
     ImportResult,
     RowError,
     chunks,
     data_rows,
     decode,
+    parse_day,
 )
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
+from satisfaction.db.responses import Dossier, DossierClaim, Response, ResponseStatus
+from satisfaction.db.units import ProcedureField, Unit
+from satisfaction.extensions import db
 from satisfaction.privacy import dossier_hash
 
 #: Receipt codes of the one-stop systems: letters, digits, dots, dashes and slashes,
@@ -90,9 +91,6 @@ INSERT_BATCH = 5000
 #: How much of a rejected cell is echoed back in the error list.
 DETAIL_LENGTH = 60
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: Day first, as Vietnamese Excel writes dates; never month first.
-_DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 @dataclass
@@ -104,22 +102,6 @@ class DossierImportResult(ImportResult):
     def rejected(self) -> int:
         """Rows rejected (a row may have several problems)."""
         return len({error.line for error in self.errors})
-
-
-def parse_day(raw: str) -> date | None:
-    """A date written YYYY-MM-DD or DD/MM/YYYY, or None when it is neither (or no such
-    day, e.g. 30/02/2026)."""
-    raw = raw.strip()
-    try:
-        if _ISO_DATE.fullmatch(raw):
-            return date.fromisoformat(raw)
-        match = _DMY_DATE.fullmatch(raw)
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            return date(year, month, day)
-    except ValueError:
-        return None
-    return None
 
 
 def _delimiter(text: str) -> str:

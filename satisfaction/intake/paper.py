@@ -3,7 +3,7 @@
 Columns: ``unit`` (unit code), ``date`` (YYYY-MM-DD), one column per item code (1–5; ``0``
 or empty for no opinion), optionally ``comment``, ``kind`` (citizen/business) and
 ``procedure_field``. A batch with any bad row stores nothing, unless ``skip_bad`` is given;
-every bad row is reported with its line number (``intake.imports``).
+every bad row is reported with its line number (``satisfaction.csvimport``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from satisfaction import clock
 from satisfaction.accounts.access import Scope
 from satisfaction.catalogue.lookup import definition_of, newest_version
 from satisfaction.counts.updates import add_response
+from satisfaction.csvimport import ImportRefused, ImportResult, RowError, data_rows, decode
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.catalogue import QuestionnaireVersion
 from satisfaction.db.codes import Channel
@@ -28,7 +29,6 @@ from satisfaction.db.responses import Answer, RespondentKind, Response, Response
 from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import NO_OPINION, Definition, Item
-from satisfaction.intake.imports import ImportRefused, ImportResult, RowError, data_rows, decode
 
 COMMENT_MAX_LENGTH = 2000
 MAX_ROWS = 50_000

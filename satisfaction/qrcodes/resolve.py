@@ -14,6 +14,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from satisfaction.clock import local_day, utcnow
 from satisfaction.db.catalogue import QuestionnaireVersion
@@ -62,16 +63,28 @@ def _target_statement() -> sa.Select:
     )
     day = sa.bindparam("day", type_=sa.Date)
     now = sa.bindparam("now", type_=QrToken.expires_at.type)
+    # A counter whose unit ended (a merger) answers for the successor from the day after,
+    # until `flask units apply` moves it there: its printed codes never stop working.
+    successor = aliased(Unit)
+
+    def in_force(unit):
+        return sa.and_(unit.valid_from <= day,
+                       sa.or_(unit.valid_to.is_(None), unit.valid_to >= day))
+
+    def unit_column(name: str):
+        return sa.case((in_force(Unit), getattr(Unit, name)), else_=getattr(successor, name))
+
     return (
         sa.select(
-            QrToken.id, Counter.id, Counter.name_vi, Counter.name_en, Unit.id, Unit.code,
-            Unit.name_vi, Unit.name_en, QuestionnaireVersion.id, QuestionnaireVersion.checksum,
-            QrToken.questionnaire_id, QrToken.channel, ProcedureField.code, Counter.dossier_mode,
-            QrToken.expires_at,
+            QrToken.id, Counter.id, Counter.name_vi, Counter.name_en, unit_column("id"),
+            unit_column("code"), unit_column("name_vi"), unit_column("name_en"),
+            QuestionnaireVersion.id, QuestionnaireVersion.checksum, QrToken.questionnaire_id,
+            QrToken.channel, ProcedureField.code, Counter.dossier_mode, QrToken.expires_at,
         )
         .join(Counter, Counter.id == QrToken.counter_id)
         .outerjoin(ProcedureField, ProcedureField.id == QrToken.procedure_field_id)
         .join(Unit, Unit.id == Counter.unit_id)
+        .outerjoin(successor, successor.id == Unit.successor_id)
         .join(
             QuestionnaireVersion,
             sa.and_(
@@ -84,8 +97,7 @@ def _target_statement() -> sa.Select:
             QrToken.revoked_at.is_(None),
             sa.or_(QrToken.expires_at.is_(None), QrToken.expires_at > now),
             Counter.is_active.is_(True),
-            Unit.valid_from <= day,
-            sa.or_(Unit.valid_to.is_(None), Unit.valid_to >= day),
+            sa.or_(in_force(Unit), sa.and_(Unit.valid_to < day, in_force(successor))),
         )
     )
 

@@ -66,6 +66,11 @@ def _levels(report: Report):
         ("Đánh giá", STATE_VI[report.result.state]),
         ("Kỳ trước", _round(report.previous.value)),
         ("Thay đổi so với kỳ trước", _round(report.change)),
+        ("Kỳ so sánh", report.compared_with.label if report.compared_with else ""),
+        ("Ước tính", "Có" if report.result.estimated or report.previous.estimated else "Không"),
+        ("Đơn vị tiền thân", "; ".join(
+            f"{a.unit.code} {a.unit.name('vi')} ({_round(a.share * 100)} %)"
+            for a in report.predecessors)),
         *zip(COVERAGE_HEADER, _coverage(report.result), strict=True),
     ]
     labels = {group.code: text(group.label, "vi") for group in definition.elements}

@@ -17,7 +17,7 @@ from satisfaction.accounts.access import Scope, require_index, require_unit
 from satisfaction.alerts.rules import evidence_settings
 from satisfaction.catalogue.lookup import Source, source_of
 from satisfaction.clock import local_bounds
-from satisfaction.counts.tallies import Month, tally
+from satisfaction.counts.tallies import Month, Tallies, tally
 from satisfaction.db.catalogue import IndexDefinition, IndexTarget
 from satisfaction.db.responses import Response, ResponseStatus
 from satisfaction.db.units import Unit
@@ -25,6 +25,7 @@ from satisfaction.extensions import db
 from satisfaction.indices import measures, scoring, statistics
 from satisfaction.indices.periods import Period
 from satisfaction.reporting.coverage import Coverage, Intake, intake
+from satisfaction.units.lineage import Ancestor, ancestors
 from satisfaction.units.tree import subtrees
 
 MEETS, BELOW, NO_DATA = "meets", "below", "no_data"
@@ -39,6 +40,8 @@ class UnitResult:
     state: str
     #: Quarantined responses, dossiers, response rate, verified share (current period only).
     coverage: Coverage | None = None
+    #: Some of the answers are a predecessor's carried over by a share below 1.
+    estimated: bool = False
 
     @property
     def value(self) -> float | None:
@@ -50,6 +53,27 @@ class TrendPoint:
     month: Month
     responses: int
     value: float | None
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class History:
+    """A unit's answers before it existed, from its predecessors (``units.lineage``)."""
+
+    #: The predecessors whose answers were carried in, with their shares and days.
+    ancestors: tuple[Ancestor, ...]
+
+    @property
+    def estimated(self) -> bool:
+        return any(ancestor.is_estimate for ancestor in self.ancestors)
+
+    def covers(self, month: Month) -> bool:
+        return any((a.start.year, a.start.month) <= month <= (a.end.year, a.end.month)
+                   for a in self.ancestors)
+
+    def estimates(self, month: Month) -> bool:
+        return any(a.is_estimate and (a.start.year, a.start.month) <= month
+                   <= (a.end.year, a.end.month) for a in self.ancestors)
 
 
 @dataclass
@@ -73,6 +97,26 @@ class Report:
     #: Criteria whose share dropped significantly from the previous period (BH-adjusted p).
     drops: dict[str, float] = field(default_factory=dict)
     min_n: int = 30
+    #: The period ``previous`` is about: the one before, or the one asked to compare with.
+    compared_with: Period | None = None
+    #: The unit's answers before it existed, carried from its predecessors (this period,
+    #: and the compared one).
+    history: History | None = None
+    previous_history: History | None = None
+
+    @property
+    def predecessors(self) -> tuple[Ancestor, ...]:
+        """The predecessors standing in for the unit in this period or the compared one."""
+        found: dict[int, Ancestor] = {}
+        for history in (self.history, self.previous_history):
+            for ancestor in history.ancestors if history else ():
+                found.setdefault(ancestor.unit.id, ancestor)
+        return tuple(found.values())
+
+    @property
+    def ended(self) -> bool:
+        """The unit ended before the period did (its counters went to its successor)."""
+        return self.unit.valid_to is not None and self.unit.valid_to < self.period.end
 
     @property
     def change(self) -> float | None:
@@ -98,12 +142,12 @@ def state_of(value: float | None, target: float) -> str:
     return MEETS if value >= target else BELOW
 
 
-def _result(index, source, unit, tallies, subtree, target, months=None,
-            figures: Intake | None = None) -> UnitResult:
-    counts, responses = tallies.counts(subtree, months)
+def _result(index, source, unit, tallies, unit_ids, target, months=None,
+            figures: Intake | None = None, estimated: bool = False) -> UnitResult:
+    counts, responses = tallies.counts(unit_ids, months)
     score = scoring.score(index.method, source.structure, counts, index.params or {})
     return UnitResult(unit, responses, score, target, state_of(score.value, target),
-                      figures.coverage(tallies, subtree) if figures else None)
+                      figures.coverage(tallies, unit_ids) if figures else None, estimated)
 
 
 def unit_report(
@@ -113,9 +157,13 @@ def unit_report(
     period: Period,
     questionnaire_code: str | None = None,
     *,
+    compare: Period | None = None,
     with_comments: bool = True,
 ) -> Report:
-    """The full report of one unit (rolled up over the units below it) for a period."""
+    """The full report of one unit (rolled up over the units below it) for a period, beside
+    the period before it (or ``compare``). Before the unit existed, its predecessors'
+    answers stand in for it (``History``); its direct units are those that existed in the
+    period."""
     index = require_index(scope, index_code)
     unit = require_unit(scope, unit_code)
     source = source_of(index, questionnaire_code)
@@ -124,21 +172,28 @@ def unit_report(
     subtree = below[unit.id]
     visible_children = [
         child for child in all_units
-        if child.parent_id == unit.id and scope.sees_unit(child.id)
+        if child.parent_id == unit.id and scope.sees_unit(child.id) and _existed(child, period)
     ]
+    compared_with = compare or period.previous()
     current = tally(source.version_ids, subtree, period)
-    before = tally(source.version_ids, subtree, period.previous())
+    before = tally(source.version_ids, subtree, compared_with)
+    history = _carry_history(current, source, unit, below, period)
+    previous_history = _carry_history(before, source, unit, below, compared_with)
+    with_history = [*subtree, _history_key(unit)]
     figures = intake(source, subtree, period)
     own_targets = targets_for(index, [unit.id, *(c.id for c in visible_children)])
     target = own_targets.get(unit.id, index.target)
 
-    result = _result(index, source, unit, current, subtree, target, figures=figures)
-    previous = _result(index, source, unit, before, subtree, target)
+    result = _result(index, source, unit, current, with_history, target, figures=figures,
+                     estimated=bool(history and history.estimated))
+    previous = _result(index, source, unit, before, with_history, target,
+                       estimated=bool(previous_history and previous_history.estimated))
     trend = []
     for month in period.months():
-        counts, responses = current.counts(subtree, [month])
+        counts, responses = current.counts(with_history, [month])
         value = scoring.score(index.method, source.structure, counts, index.params or {}).value
-        trend.append(TrendPoint(month, responses, value))
+        trend.append(TrendPoint(month, responses, value,
+                                bool(history and history.estimates(month))))
     children = tuple(
         sorted(
             (
@@ -153,21 +208,55 @@ def unit_report(
     if with_comments and scope.personal_data:
         comments = recent_comments(source, subtree, period)
     report = Report(index, source, unit, period, result, previous, tuple(trend), children,
-                    measures.lowest_items(result.score), comments)
+                    measures.lowest_items(result.score), comments, compared_with=compared_with,
+                    history=history, previous_history=previous_history)
     if index.method == "top_two_box":
-        min_n, rate = evidence_settings(index)
-        counts, _ = current.counts(subtree)
-        report.evidence = measures.assess_measures(source.definition, counts, target / 100,
-                                                   min_n, rate)
-        report.min_n = min_n
-        shares = [measures.respondent_share(current.counts(below[c.unit.id])[0])
-                  for c in children]
-        if children:
-            report.fair = {c.unit.id: shrunk for c, shrunk in
-                           zip(children, statistics.shrink(shares), strict=True)}
-        before_counts, _ = before.counts(subtree)
-        report.drops = measures.criterion_drops(source.definition, before_counts, counts, rate)
+        _add_evidence(report, current, before, with_history, below, target)
     return report
+
+
+def _existed(unit: Unit, period: Period) -> bool:
+    return unit.valid_from <= period.end and (unit.valid_to is None
+                                              or unit.valid_to >= period.start)
+
+
+def _history_key(unit: Unit) -> int:
+    """Where a unit's carried-over answers are kept in its tallies: a key no unit has."""
+    return -unit.id
+
+
+def _carry_history(tallies: Tallies, source: Source, unit: Unit,
+                   below: dict[int, frozenset[int]], period: Period) -> History | None:
+    """Add the answers of the unit's predecessors on the days before it existed to
+    ``tallies`` (under ``_history_key``), each by its share."""
+    used = []
+    for ancestor in ancestors(unit, period.start, period.end):
+        if ancestor.unit.id in below[unit.id]:
+            continue
+        part = tally(source.version_ids, below[ancestor.unit.id],
+                     Period(ancestor.start, ancestor.end))
+        if tallies.carry(part, below[ancestor.unit.id], _history_key(unit), ancestor.share):
+            used.append(ancestor)
+    return History(tuple(used)) if used else None
+
+
+def _add_evidence(report: Report, current: Tallies, before: Tallies,
+                  with_history: list[int], below: dict[int, frozenset[int]],
+                  target: float) -> None:
+    """Intervals and states of every measure, the fair ranking of the direct units, the
+    criteria that dropped since the compared period."""
+    definition = report.source.definition
+    min_n, rate = evidence_settings(report.index)
+    counts, _ = current.counts(with_history)
+    report.evidence = measures.assess_measures(definition, counts, target / 100, min_n, rate)
+    report.min_n = min_n
+    shares = [measures.respondent_share(current.counts(below[c.unit.id])[0])
+              for c in report.children]
+    if report.children:
+        report.fair = {c.unit.id: shrunk for c, shrunk in
+                       zip(report.children, statistics.shrink(shares), strict=True)}
+    before_counts, _ = before.counts(with_history)
+    report.drops = measures.criterion_drops(definition, before_counts, counts, rate)
 
 
 def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):

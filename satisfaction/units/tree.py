@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from satisfaction.db.units import Unit, UnitKind
 from satisfaction.extensions import db
 
-#: How units are listed: the district first, then its wards, then its offices.
-DISPLAY_ORDER = (UnitKind.DISTRICT, UnitKind.WARD, UnitKind.OFFICE)
+#: How units are listed: the province or city, then districts, then wards, communes and
+#: special zones, then offices.
+DISPLAY_ORDER = (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.DISTRICT, UnitKind.WARD,
+                 UnitKind.COMMUNE, UnitKind.SPECIAL_ZONE, UnitKind.OFFICE)
 
 
 def descendants(unit_id: int, units: Iterable[Unit] | None = None) -> frozenset[int]:
@@ -60,7 +62,7 @@ def subtrees(units: Iterable[Unit]) -> dict[int, frozenset[int]]:
 
 
 def in_display_order(units: Iterable[Unit]) -> list[Unit]:
-    """Units by kind (district, wards, offices), then code."""
+    """Units by kind (``DISPLAY_ORDER``), then code."""
     rank = {kind.value: position for position, kind in enumerate(DISPLAY_ORDER)}
     return sorted(units, key=lambda unit: (rank.get(unit.kind, len(rank)), unit.code))
 

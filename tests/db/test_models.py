@@ -89,7 +89,7 @@ def test_unit_validity_and_succession(ctx):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
-    db.session.add(Unit(code="X", kind="province", name_vi="X", name_en="X",
+    db.session.add(Unit(code="X", kind="hamlet", name_vi="X", name_en="X",
                         valid_from=date(2020, 1, 1)))
     with pytest.raises(IntegrityError):
         db.session.flush()

@@ -14,13 +14,14 @@ from helpers import count, read_form
 from openpyxl import load_workbook
 
 from satisfaction.accounts.access import SYSTEM_SCOPE, scope_for
+from satisfaction.csvimport import parse_day
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.responses import Dossier, Response, ResponseStatus
 from satisfaction.db.units import ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.periods import month
 from satisfaction.intake import dossiers
-from satisfaction.intake.dossiers import hash_code, import_dossiers, parse_day
+from satisfaction.intake.dossiers import hash_code, import_dossiers
 from satisfaction.reporting.coverage import coverage
 from satisfaction.reporting.reports import unit_report
 

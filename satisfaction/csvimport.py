@@ -1,5 +1,5 @@
-"""What the CSV imports (paper forms, the dossier list) share: the result and its row
-errors, a file refused as a whole, decoding, and reading the data rows.
+"""What the CSV imports (paper forms, the dossier list, the unit list) share: the result and
+its row errors, a file refused as a whole, decoding, reading the data rows, dates.
 
 A file with any bad row stores nothing, unless the user asks to skip bad rows; every bad
 row is reported with its line number and a message key the pages translate.
@@ -8,8 +8,10 @@ row is reported with its line number and a message key the pages translate.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,24 @@ def data_rows(reader: Iterator[list[str]], header: Sequence[str], result: Import
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Day first, as Vietnamese Excel writes dates; never month first.
+_DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_day(raw: str) -> date | None:
+    """A date written YYYY-MM-DD or DD/MM/YYYY, or None when it is neither (or no such
+    day, e.g. 30/02/2026)."""
+    raw = raw.strip()
+    try:
+        if _ISO_DATE.fullmatch(raw):
+            return date.fromisoformat(raw)
+        match = _DMY_DATE.fullmatch(raw)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None

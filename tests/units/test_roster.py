@@ -1,0 +1,140 @@
+"""The official unit list imported from CSV: District 1's merger of 1 July 2025 on top of the
+2022 demo, refusals that store nothing, and counters that follow their unit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from helpers import filled_survey
+
+from satisfaction.db.accounts import User
+from satisfaction.db.catalogue import IndexDefinition
+from satisfaction.db.codes import QrToken
+from satisfaction.db.responses import Response
+from satisfaction.db.units import Counter, Unit
+from satisfaction.demo.city import UNITS_FILE
+from satisfaction.extensions import db
+from satisfaction.qrcodes import resolve
+from satisfaction.units.roster import import_units
+
+HEADER = "code,name_vi,name_en,kind,parent,valid_from,valid_to,successor,predecessors,email\n"
+
+
+def unit(code: str) -> Unit:
+    return db.session.scalar(sa.select(Unit).where(Unit.code == code))
+
+
+def test_the_district_1_merger_moves_counters_staff_and_owners_and_the_codes_keep_working(
+        app, client, runner, demo):
+    result = runner.invoke(args=["units", "import", str(UNITS_FILE)])
+    assert result.exit_code == 0, result.output
+    # 16 units of the 2022 demo get their end, 10 are new (the city, 5 departments, 4 wards);
+    # the district's and the 10 wards' counters move on.
+    assert "26 units: 10 created, 16 updated, 0 unchanged; 11 counter(s) moved." in result.output
+    with app.app_context():
+        ben_nghe, sai_gon = unit("Q1-BN"), unit("P-SG")
+        assert (ben_nghe.valid_to, ben_nghe.successor.code) == (date(2025, 6, 30), "P-SG")
+        assert sai_gon.valid_from == date(2025, 7, 1) and sai_gon.parent.code == "HCM"
+        assert {(link.predecessor.code, link.share) for link in sai_gon.predecessors} == {
+            ("Q1-BN", 1.0), ("Q1-NTB", 0.25)}
+        # Nguyễn Thái Bình went mostly to Bến Thành: its counter went there.
+        assert unit("Q1-NTB").successor.code == "P-BT"
+        assert [c.unit.code for c in db.session.scalars(
+            sa.select(Counter).where(Counter.unit_id == ben_nghe.id))] == []
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Counter).where(
+            Counter.unit_id == unit("P-BT").id)) == 3  # Bến Thành, Phạm Ngũ Lão, NTB
+        owners = dict(db.session.execute(sa.select(IndexDefinition.code, Unit.code).join(
+            Unit, Unit.id == IndexDefinition.owner_unit_id)).all())
+        assert owners["sipas"] == "HCM-VP" and owners["pci"] == "HCM-STC"
+        admin = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
+        assert admin.unit.code == "HCM"
+
+    # Bến Nghé's printed code of 2022 now answers for Sài Gòn.
+    path = f"/s/{demo.survey_tokens['Q1-BN']}"
+    page = client.get(path)
+    assert page.status_code == 200 and "Phường Sài Gòn" in page.get_data(as_text=True)
+    assert client.post(path, data=filled_survey(page.get_data(as_text=True))).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(Response)).unit.code == "P-SG"
+
+    again = runner.invoke(args=["units", "import", str(UNITS_FILE)])
+    assert again.exit_code == 0, again.output
+    assert "26 units: 0 created, 0 updated, 26 unchanged; 0 counter(s) moved." in again.output
+
+
+def test_an_import_that_would_orphan_a_qr_code_is_refused_and_stores_nothing(app, runner,
+                                                                              demo, tmp_path):
+    file = tmp_path / "units.csv"
+    file.write_text(HEADER + "P-NEW,Phường Mới,New Ward,ward,,2025-07-01,,,,\n"
+                    "Q1-BN,Phường Bến Nghé,Ben Nghe Ward,ward,Q1,2000-01-01,2025-06-30,,,\n",
+                    encoding="utf-8")
+    result = runner.invoke(args=["units", "import", str(file)])
+    assert result.exit_code != 0
+    assert "Q1-BN: 1 counter(s), 1 QR code(s)" in result.output
+    assert "nothing was stored" in result.output
+    with app.app_context():
+        assert unit("Q1-BN").valid_to is None and unit("P-NEW") is None
+
+
+def test_a_bad_row_names_its_line_and_nothing_is_stored(app, demo):
+    data = (HEADER + "P-A,Phường A,Ward A,ward,,2025-07-01,,,,\n"
+            "P-B,Phường B,Ward B,hamlet,,2025-07-01,,,,\n"
+            "P-C,Phường C,Ward C,ward,NOWHERE,31/02/2025,,,Q1-BN:1.5,\n").encode()
+    with app.app_context():
+        result = import_units(data)
+        assert [(e.line, e.problem) for e in result.errors] == [
+            (3, "bad_kind"), (4, "bad_date"), (4, "bad_share")]
+        db.session.rollback()
+        assert unit("P-A") is None
+
+
+def test_references_dates_and_shares_are_checked_as_a_whole(app, demo):
+    data = (HEADER
+            + "P-A,Phường A,Ward A,ward,NOWHERE,2025-07-01,,,Q1-BN:0.6;Q1-TD,\n"
+            + "P-B,Phường B,Ward B,ward,,2025-07-01,,,Q1-BN:0.6,\n").encode()
+    with app.app_context():
+        problems = {(e.line, e.problem) for e in import_units(data).errors}
+        db.session.rollback()
+    # The parent is unknown; Bến Nghé and Tân Định still exist on 1 July 2025; Bến Nghé's
+    # shares add up to 1.2.
+    assert problems == {(2, "unknown_parent"), (2, "predecessor_still_exists"),
+                        (3, "predecessor_still_exists"), (2, "shares_over_one"),
+                        (3, "shares_over_one")}
+
+
+def test_a_counter_answers_for_the_successor_from_the_merger_day_until_it_moves(app, demo):
+    token = demo.survey_tokens["Q1-BN"]
+    with app.app_context():
+        result = import_units(UNITS_FILE.read_bytes(), today=date(2025, 6, 1))
+        assert not result.errors and result.moved_counters == 0  # not due yet
+        db.session.commit()
+        on = lambda day: resolve.find_target(  # noqa: E731
+            token, today=datetime(*day, 3, 0, tzinfo=UTC)).unit_code
+        assert on((2025, 6, 30)) == "Q1-BN"
+        assert on((2025, 7, 1)) == "P-SG"
+        counter = db.session.scalar(sa.select(Counter).join(QrToken).where(
+            QrToken.token == token))
+        assert counter.unit.code == "Q1-BN"
+    runner = app.test_cli_runner()
+    applied = runner.invoke(args=["units", "apply"])
+    assert applied.exit_code == 0 and "11 counter(s) moved." in applied.output
+    with app.app_context():
+        counter = db.session.scalar(sa.select(Counter).join(QrToken).where(
+            QrToken.token == token))
+        assert counter.unit.code == "P-SG"
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "empty"),
+    (b"code,name_vi\nA,B\n", "missing_columns"),
+    (HEADER.encode() + b"", "no_rows"),
+    ("code,tên\n".encode(), "unknown_columns"),
+])
+def test_files_refused_as_a_whole(app, demo, content, problem):
+    from satisfaction.csvimport import ImportRefused
+
+    with app.app_context(), pytest.raises(ImportRefused) as refused:
+        import_units(content)
+    assert refused.value.problem == problem
