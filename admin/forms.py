@@ -57,6 +57,14 @@ class ImportForm(FlaskForm):
     skip_bad = BooleanField(_l("Store the good rows even if some rows have errors"))
 
 
+class UnitImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file (UTF-8)"),
+        validators=[FileRequired(_l("Please choose a CSV file.")),
+                    FileAllowed(["csv", "txt"], _l("Please choose a .csv file."))],
+    )
+
+
 class DossierImportForm(FlaskForm):
     file = FileField(
         _l("CSV file (UTF-8)"),

@@ -12,9 +12,10 @@ from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.csvimport import ImportRefused
 from satisfaction.intake import dossiers, writelock
 from satisfaction.intake.paper import import_paper_forms
+from satisfaction.units import roster
 
 from .. import bp
-from ..forms import DossierImportForm, ImportForm
+from ..forms import DossierImportForm, ImportForm, UnitImportForm
 
 IMPORT_MESSAGES = {
     "not_utf8": _l("The file is not UTF-8 text. In Excel choose “CSV UTF-8” when saving."),
@@ -63,8 +64,15 @@ def import_responses():
     ), status
 
 
-UPLOAD_ENDPOINT = "admin.import_dossiers"
-#: What the multipart parser may buffer for the upload (see ``allow_dossier_upload``).
+#: Uploads larger than the app's 64 KB: endpoint -> (who may send one, the setting that
+#: overrides the limit, the limit).
+UPLOADS = {
+    "admin.import_dossiers": (Permission.WRITE, "DOSSIER_MAX_CONTENT_LENGTH",
+                              dossiers.MAX_UPLOAD_BYTES),
+    "admin.import_units": (Permission.MANAGE_UNITS, "UNITS_MAX_CONTENT_LENGTH",
+                           roster.MAX_UPLOAD_BYTES),
+}
+#: What the multipart parser may buffer for an upload (see ``allow_large_uploads``).
 FORM_MEMORY_BYTES = 1024 * 1024
 
 DOSSIER_MESSAGES = {
@@ -88,21 +96,21 @@ DOSSIER_MESSAGES = {
 
 
 @bp.url_value_preprocessor
-def allow_dossier_upload(endpoint: str | None, values: dict | None) -> None:
-    """Raise the body limit for the dossier upload only.
+def allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
+    """Raise the body limit for the CSV uploads only.
 
     The app-wide ``MAX_CONTENT_LENGTH`` (64 KB) suits survey answers, not a month's dossier
-    list (about 3 MB for 50,000 dossiers). Only this endpoint accepts more, and only from a
-    signed-in user who may write, so nobody else can make the server read megabytes. It is
-    set here because URL value preprocessors run before the app's ``before_request``
-    functions, and CSRFProtect's reads the body there.
+    list (about 3 MB for 50,000 dossiers) or a country's unit list. Only these endpoints
+    accept more, and only from a signed-in user who may use them, so nobody else can make
+    the server read megabytes. It is set here because URL value preprocessors run before
+    the app's ``before_request`` functions, and CSRFProtect's reads the body there.
     """
-    if endpoint != UPLOAD_ENDPOINT or request.method != "POST":
+    if endpoint not in UPLOADS or request.method != "POST":
         return
+    permission, setting, limit = UPLOADS[endpoint]
     user = auth.active_user(session.get("user_id"))
-    if user is not None and scope_for(user).may(Permission.WRITE):
-        request.max_content_length = current_app.config.get(
-            "DOSSIER_MAX_CONTENT_LENGTH", dossiers.MAX_UPLOAD_BYTES)
+    if user is not None and scope_for(user).may(permission):
+        request.max_content_length = current_app.config.get(setting, limit)
         # Werkzeug's multipart parser holds up to this much of the body at once, file parts
         # included, in 64 KB reads: at the app's 64 KB it refuses any file above ~64 KB.
         request.max_form_memory_size = FORM_MEMORY_BYTES
@@ -130,4 +138,51 @@ def import_dossiers():
     return render_template(
         "admin/dossiers.html", form=form, result=result, refused=refused,
         messages=DOSSIER_MESSAGES, max_rows=dossiers.MAX_ROWS,
+    ), status
+
+
+UNIT_MESSAGES = {
+    **IMPORT_MESSAGES,
+    "no_rows": _l("The file has a header but no units."),
+    "missing_columns": _l("Columns are missing (needed: code, name_vi, kind, valid_from)"),
+    "unknown_columns": _l("Unknown columns (allowed: code, name_vi, name_en, kind, parent, "
+                          "valid_from, valid_to, successor, predecessors, email)"),
+    "bad_code": _l("Not a unit code (letters, digits, dot, dash, underscore)"),
+    "duplicate_code": _l("The same unit code is already on the line shown"),
+    "missing_name": _l("The Vietnamese name is missing"),
+    "bad_kind": _l("Unknown kind (province, city, district, office, ward, commune, "
+                   "special_zone)"),
+    "bad_date": _l("The date must be written YYYY-MM-DD or DD/MM/YYYY"),
+    "ends_before_it_starts": _l("The unit ends before it starts"),
+    "bad_share": _l("A predecessor's share must be a number above 0 and at most 1"),
+    "unknown_parent": _l("Unknown parent unit"),
+    "unknown_successor": _l("Unknown successor unit"),
+    "unknown_predecessor": _l("Unknown predecessor unit"),
+    "predecessor_still_exists": _l("The predecessor still exists when this unit starts"),
+    "shares_over_one": _l("The shares given of this predecessor add up to more than 1"),
+    "parent_loop": _l("The unit is its own parent, directly or through others"),
+    "orphans": _l("These would be left on a unit that ends with no successor; give it a "
+                  "successor, or move them first"),
+}
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+def import_units():
+    """The official unit list: a CSV, all or nothing."""
+    g.scope.require(Permission.MANAGE_UNITS)
+    form = UnitImportForm()
+    result, refused, status = None, None, 200
+    if form.validate_on_submit():
+        try:
+            result = roster.import_units(form.file.data.read(), user_id=g.user.id)
+        except ImportRefused as exc:
+            refused, status = exc, 422
+        else:
+            if result.errors:
+                status = 422  # the request is rolled back: nothing of the file is kept
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/units.html", form=form, result=result, refused=refused, messages=UNIT_MESSAGES,
+        units=roster.listing(),
     ), status

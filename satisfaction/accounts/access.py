@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_CODES = "manage_codes"
     #: Add and switch off alert rules.
     MANAGE_RULES = "manage_rules"
+    #: Import the official unit list (it moves counters, staff and index owners).
+    MANAGE_UNITS = "manage_units"
     #: Release or reject quarantined answers. Not a unit's own staff: the list shows each
     #: answer with its counter and minute, and the public page promises that staff at the
     #: counter cannot see answers.

@@ -52,6 +52,7 @@ from satisfaction.db.catalogue import IndexDefinition
 from satisfaction.db.codes import QrToken
 from satisfaction.db.units import Counter, Unit, UnitKind, UnitLineage
 from satisfaction.extensions import db
+from satisfaction.units.tree import in_display_order
 
 COLUMNS = ("code", "name_vi", "name_en", "kind", "parent", "valid_from", "valid_to",
            "successor", "predecessors", "email")
@@ -59,6 +60,8 @@ REQUIRED_COLUMNS = ("code", "name_vi", "kind", "valid_from")
 #: The country has about 3,300 units at the level below the province; a list ten times
 #: larger is a mistake.
 MAX_ROWS = 50_000
+#: The upload limit of the import page: MAX_ROWS rows of long names fit.
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _SHARE_TOLERANCE = 1e-6
 
@@ -404,3 +407,10 @@ def _in_force(unit: Unit, day: date) -> Unit | None:
             return current
         current, steps = current.successor, steps + 1
     return None
+
+
+def listing() -> list[Unit]:
+    """Every unit with its parent, successor and predecessors, in display order."""
+    units = db.session.scalars(sa.select(Unit).options(
+        selectinload(Unit.predecessors).selectinload(UnitLineage.predecessor))).all()
+    return in_display_order(units)

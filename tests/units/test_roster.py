@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
 import pytest
@@ -138,3 +139,36 @@ def test_files_refused_as_a_whole(app, demo, content, problem):
     with app.app_context(), pytest.raises(ImportRefused) as refused:
         import_units(content)
     assert refused.value.problem == problem
+
+
+def test_the_administrator_imports_the_list_on_its_page_and_others_may_not(app, client,
+                                                                            demo):
+    from factories import gen_user, set_password, sign_in
+    from helpers import read_form
+
+    gen_user(app, "clerk@q1.example.vn", "reviewer")
+    sign_in(client, "clerk@q1.example.vn")
+    assert client.get("/admin/units/import").status_code == 403
+    client = app.test_client()
+    set_password(app, demo.admin_email)
+    sign_in(client, demo.admin_email)
+    page = client.get("/admin/units/import")
+    assert page.status_code == 200 and "Nhập danh sách đơn vị chính thức" in page.get_data(
+        as_text=True)
+    token = read_form(page.get_data(as_text=True)).hidden["csrf_token"]
+    orphaning = (HEADER + "Q1-BN,Phường Bến Nghé,Ben Nghe Ward,ward,Q1,2000-01-01,"
+                 "2025-06-30,,,\n").encode()
+    refused = client.post("/admin/units/import", data={
+        "csrf_token": token, "file": (io.BytesIO(orphaning), "units.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "Q1-BN: 1 counter(s), 1 QR code(s)" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert unit("Q1-BN").valid_to is None
+    done = client.post("/admin/units/import", data={
+        "csrf_token": token, "file": (io.BytesIO(UNITS_FILE.read_bytes()), "units.csv")},
+        content_type="multipart/form-data")
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200, text[:2000]
+    assert "26 đơn vị: 10 đơn vị thêm mới, 16 đơn vị cập nhật" in text
+    assert "Q1-NTB (25 %), Q1-BN" in text or "Q1-BN, Q1-NTB (25 %)" in text
