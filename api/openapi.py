@@ -47,6 +47,11 @@ def _indicators_schema() -> dict[str, Any]:
                 "estimated": {"type": "boolean"},
                 "from": {"type": "string", "format": "date"},
                 "to": {"type": "string", "format": "date"}}}},
+            "weighted_by_dossiers": {"type": ["object", "null"], "description": "the direct "
+                                     "units' values weighted by the dossiers each handled",
+                                     "properties": {"value": {"type": "number"},
+                                                    "units": {"type": "integer"},
+                                                    "dossiers": {"type": "integer"}}},
             "ended": {"type": ["object", "null"], "properties": {
                 "on": {"type": "string", "format": "date"},
                 "successor": {"type": ["string", "null"]}}},

@@ -170,6 +170,10 @@ def indicators():
              "from": a.start.isoformat(), "to": a.end.isoformat()}
             for a in report.predecessors
         ],
+        weighted_by_dossiers=({"value": _number(report.weighted.value),
+                               "units": report.weighted.units,
+                               "dossiers": report.weighted.dossiers}
+                              if report.weighted else None),
         ended=({"on": report.unit.valid_to.isoformat(),
                 "successor": report.unit.successor.code if report.unit.successor else None}
                if report.ended else None),

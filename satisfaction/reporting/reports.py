@@ -76,6 +76,29 @@ class History:
                    <= (a.end.year, a.end.month) for a in self.ancestors)
 
 
+@dataclass(frozen=True)
+class Weighted:
+    """A roll-up in which each direct unit counts by the dossiers it handled, not by the
+    answers it collected, so that a unit that collects many answers does not dominate."""
+
+    value: float
+    #: The direct units that have both a value and dossier counts in the period.
+    units: int
+    dossiers: int
+
+
+def weighted_by_dossiers(children: Iterable[UnitResult]) -> Weighted | None:
+    """Σ value × dossiers ÷ Σ dossiers over the direct units with a value and a dossier
+    list that counts dossiers in the period; None when there are none."""
+    pairs = [(child.value, child.coverage.dossiers) for child in children
+             if child.value is not None and child.coverage is not None
+             and child.coverage.rate is not None and child.coverage.dossiers > 0]
+    if not pairs:
+        return None
+    dossiers = sum(n for _, n in pairs)
+    return Weighted(sum(value * n for value, n in pairs) / dossiers, len(pairs), dossiers)
+
+
 @dataclass
 class Report:
     index: IndexDefinition
@@ -103,6 +126,9 @@ class Report:
     #: and the compared one).
     history: History | None = None
     previous_history: History | None = None
+    #: The value of the direct units weighted by the dossiers each handled in the period
+    #: (beside ``result``, which pools every answer): None without dossier counts.
+    weighted: Weighted | None = None
 
     @property
     def predecessors(self) -> tuple[Ancestor, ...]:
@@ -209,7 +235,8 @@ def unit_report(
         comments = recent_comments(source, subtree, period)
     report = Report(index, source, unit, period, result, previous, tuple(trend), children,
                     measures.lowest_items(result.score), comments, compared_with=compared_with,
-                    history=history, previous_history=previous_history)
+                    history=history, previous_history=previous_history,
+                    weighted=weighted_by_dossiers(children))
     if index.method == "top_two_box":
         _add_evidence(report, current, before, with_history, below, target)
     return report

@@ -132,3 +132,35 @@ def test_a_live_alert_of_a_ward_that_ended_is_closed(app, demo):
         assert alert.state == "cleared" and alert in report_.cleared
         assert db.session.scalar(sa.select(AuditEntry.details).where(
             AuditEntry.action == "alerts.clear")) == {"reason": "unit_ended"}
+
+
+def test_the_district_value_pooled_and_weighted_by_each_wards_dossiers(app, client, demo):
+    """Bến Nghé: 20 forms, all satisfied, 10 dossiers handled; Tân Định: 4 forms, none
+    satisfied, 90 dossiers. Pooled, Bến Nghé's many answers dominate (20 of 24 = 83.3 %);
+    weighted by dossiers, Tân Định's work does (100 × 10 + 0 × 90) / 100 = 10 %."""
+    from satisfaction.intake.dossiers import import_dossiers
+
+    gen_paper_forms(app, [("Q1-BN", "2026-03-02", {}) for _ in range(20)])
+    gen_paper_forms(app, [("Q1-TD", "2026-03-03", {}) for _ in range(4)], default="2")
+    rows = ["code,unit,procedure_field,received_on,returned_on"]
+    rows += [f"000.00.20.H29-BN-{n:05d},Q1-BN,,2026-03-01,2026-03-05" for n in range(10)]
+    rows += [f"000.00.20.H29-TD-{n:05d},Q1-TD,,2026-03-01,2026-03-05" for n in range(90)]
+    with app.app_context():
+        result = import_dossiers("\n".join(rows).encode(), SYSTEM_SCOPE,
+                                 today=date(2026, 4, 1))
+        assert not result.errors
+        db.session.commit()
+    district = report(app, "Q1", year(2026))
+    assert district.result.value == pytest.approx(100 * 20 / 24)
+    assert (district.weighted.value, district.weighted.units, district.weighted.dossiers) == (
+        pytest.approx(10.0), 2, 100)
+    gen_user(app, "vp@q1.example.vn", Role.REVIEWER)
+    token = api_token(app.test_cli_runner(), "vp@q1.example.vn")
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026",
+                      headers={"Authorization": f"Bearer {token}"}).json
+    assert body["weighted_by_dossiers"] == {"value": pytest.approx(10.0), "units": 2,
+                                            "dossiers": 100}
+    sign_in(client, "vp@q1.example.vn")
+    page = client.get("/admin/reports/sipas/Q1?period=2026").get_data(as_text=True)
+    assert "Bình quân theo số hồ sơ: 10,0 %" in page
+    assert report(app, "Q1-BN", year(2026)).weighted is None  # no units below
