@@ -77,7 +77,7 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
              if u.valid_from <= window.end and (u.valid_to is None or u.valid_to >= window.start)]
     every = db.session.scalars(sa.select(Unit)).all()
     below = subtrees(every)
-    tallies = tally(source.version_ids, [u.id for u in every], window)
+    tallies = tally(source.version_ids, [u.id for u in every], window, by_month=False)
     measures = measures_of(rule, source.definition)
     target = rule.target / 100
     findings = []

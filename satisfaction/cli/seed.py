@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from satisfaction.catalogue.lookup import newest_version
 from satisfaction.demo.city import SURVEY_WARD, seed_city_demo
+from satisfaction.demo.scale import seed_scale
 from satisfaction.demo.synthetic import any_response, generate
 from satisfaction.extensions import db
 from satisfaction.qrcodes.links import absolute, survey_url
@@ -63,3 +64,16 @@ def seed_responses(count: int, days: int, first: str | None, questionnaire: str,
     made = generate(version.id, count, end - timedelta(days=days - 1), end, seed=seed)
     db.session.commit()
     click.echo(f"Added {made} synthetic responses to {questionnaire} over {days} days.")
+
+
+@seed_cli.command("scale")
+@click.option("--units", default=168, show_default=True,
+              help="Wards and communes: 168 is a city, 3321 the country.")
+@click.option("--responses", default=0, show_default=True)
+@click.option("--from", "first", default="2025-01-01", show_default=True)
+@click.option("--to", "last", default="2025-12-31", show_default=True)
+def seed_scale_command(units: int, responses: int, first: str, last: str) -> None:
+    """A synthetic deployment of that many units, for benchmarks (never beside real data)."""
+    made = seed_scale(units, responses, date.fromisoformat(first), date.fromisoformat(last))
+    db.session.commit()
+    click.echo(f"{made} wards and communes with a counter each; {responses} responses.")

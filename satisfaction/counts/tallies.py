@@ -1,7 +1,7 @@
-"""Reading the counts: one period's answer and response counts per unit and month, from
-the monthly counts and, at the period's edges, the daily ones.
+"""Reading the counts: one period's answer and response counts per unit, and per month
+for the trend, from the monthly counts and, at the period's edges, the daily ones.
 
-The cost follows units × months × items (plus at most half a month of days at each edge),
+The database sums them: the cost follows units × items (plus months × items for a trend),
 not the number of responses. The reports and the alerts both read through ``tally``.
 """
 
@@ -30,65 +30,66 @@ Distribution = dict[int | None, int]
 
 @dataclass
 class Tallies:
-    """Counts of one period, indexed by unit, then month, then item: answers and responses."""
+    """Counts of one period: per unit over the whole period, and per month over all the
+    units tallied together (the trend). Answers are item code -> value -> count; the key
+    None counts "no opinion"."""
 
-    answers: dict[int, dict[Month, dict[str, Distribution]]] = field(default_factory=dict)
-    responses: dict[int, dict[Month, int]] = field(default_factory=dict)
+    units: dict[int, dict[str, Distribution]] = field(default_factory=dict)
+    unit_responses: dict[int, int] = field(default_factory=dict)
+    months: dict[Month, dict[str, Distribution]] = field(default_factory=dict)
+    month_responses: dict[Month, int] = field(default_factory=dict)
 
-    def add(self, unit_id: int, month: Month, code: str, value: int, n: int) -> None:
-        items = self.answers.setdefault(unit_id, {}).setdefault(month, {})
-        bucket = items.setdefault(code, {})
-        key = None if value == NO_OPINION_KEY else value
-        bucket[key] = bucket.get(key, 0) + n
+    def counts(self, unit_ids: Iterable[int]) -> tuple[dict[str, Distribution], int]:
+        """Summed answer counts and response total over the given units."""
+        total: dict[str, Distribution] = {}
+        responses = 0
+        for unit_id in unit_ids:
+            _add_items(total, self.units.get(unit_id, {}), 1.0)
+            responses += self.unit_responses.get(unit_id, 0)
+        return total, responses
 
-    def add_responses(self, unit_id: int, month: Month, n: int) -> None:
-        months = self.responses.setdefault(unit_id, {})
-        months[month] = months.get(month, 0) + n
+    def month(self, month: Month) -> tuple[dict[str, Distribution], int]:
+        """The answer counts and responses of one month, over every unit tallied."""
+        return self.months.get(month, {}), self.month_responses.get(month, 0)
+
+    def carry(self, other: Tallies, unit_ids: Iterable[int], into: int, share: float) -> int:
+        """Add ``other``'s counts of ``unit_ids`` under the key ``into`` (and to the months),
+        each multiplied by ``share`` and rounded (an estimate when the share is below 1).
+        ``other`` tallies those units only. Returns the number of responses carried."""
+        carried = 0
+        target = self.units.setdefault(into, {})
+        for unit_id in unit_ids:
+            _add_items(target, other.units.get(unit_id, {}), share)
+            carried += _scaled(other.unit_responses.get(unit_id, 0), share)
+        self.unit_responses[into] = self.unit_responses.get(into, 0) + carried
+        for month, items in other.months.items():
+            _add_items(self.months.setdefault(month, {}), items, share)
+            self.month_responses[month] = (self.month_responses.get(month, 0)
+                                           + _scaled(other.month_responses[month], share))
+        self.drop_zeros()
+        return carried
 
     def drop_zeros(self) -> None:
-        """Forget values whose count came to zero after days were taken away."""
-        for months in self.answers.values():
-            for items in months.values():
+        """Forget values whose count came to zero (days taken away, a share rounded)."""
+        for groups in (self.units, self.months):
+            for items in groups.values():
                 for code in list(items):
                     items[code] = {v: n for v, n in items[code].items() if n}
                     if not items[code]:
                         del items[code]
 
-    def carry(self, other: Tallies, unit_ids: Iterable[int], into: int, share: float) -> int:
-        """Add ``other``'s counts of ``unit_ids`` under the key ``into``, each multiplied by
-        ``share`` and rounded (an estimate when the share is below 1). Returns the number
-        of responses carried."""
-        carried = 0
-        for unit_id in unit_ids:
-            for month, items in other.answers.get(unit_id, {}).items():
-                target = self.answers.setdefault(into, {}).setdefault(month, {})
-                for code, distribution in items.items():
-                    bucket = target.setdefault(code, {})
-                    for value, n in distribution.items():
-                        bucket[value] = bucket.get(value, 0) + _scaled(n, share)
-            for month, n in other.responses.get(unit_id, {}).items():
-                carried += _scaled(n, share)
-                self.add_responses(into, month, _scaled(n, share))
-        self.drop_zeros()
-        return carried
 
-    def counts(self, unit_ids: Iterable[int], months: Iterable[Month] | None = None):
-        """Summed answer counts and response total over the given units (and months)."""
-        wanted = set(months) if months is not None else None
-        total: dict[str, Distribution] = {}
-        responses = 0
-        for unit_id in unit_ids:
-            for month, items in self.answers.get(unit_id, {}).items():
-                if wanted is not None and month not in wanted:
-                    continue
-                for code, distribution in items.items():
-                    bucket = total.setdefault(code, {})
-                    for value, n in distribution.items():
-                        bucket[value] = bucket.get(value, 0) + n
-            for month, n in self.responses.get(unit_id, {}).items():
-                if wanted is None or month in wanted:
-                    responses += n
-        return total, responses
+def _add_items(total: dict[str, Distribution], items: dict[str, Distribution],
+               share: float) -> None:
+    for code, distribution in items.items():
+        bucket = total.get(code)
+        if bucket is None and share == 1:
+            total[code] = dict(distribution)
+            continue
+        if bucket is None:
+            bucket = total[code] = {}
+        for value, n in distribution.items():
+            bucket[value] = bucket.get(value, 0) + _scaled(n, share)
 
 
 def _scaled(n: int, share: float) -> int:
@@ -122,63 +123,80 @@ def _plan(period: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
     return months, days
 
 
-def tally(version_ids: Iterable[int], unit_ids: Iterable[int], period: Period) -> Tallies:
-    """Grouped queries over the monthly counts and, at the period's edges, the daily ones:
-    the cost follows units × months × items (plus at most half a month of days at each
-    edge), not the number of responses."""
+def tally(version_ids: Iterable[int], unit_ids: Iterable[int], period: Period, *,
+          by_month: bool = True) -> Tallies:
+    """Grouped queries over the monthly counts and, at the period's edges, the daily ones,
+    summed by the database per unit (and, ``by_month``, per month over all the units): the
+    cost follows units × items plus months × items (plus at most half a month of days at
+    each edge), not the number of responses."""
     units = sorted(set(unit_ids))
     result = Tallies()
     if not units:
         return result
     months, day_ranges = _plan(period)
     versions = tuple(version_ids)
+    parts = []
     if months:
-        rows = db.session.execute(
-            sa.select(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
-                      MonthlyCount.value, sa.func.sum(MonthlyCount.count))
-            .where(MonthlyCount.questionnaire_version_id.in_(versions),
-                   MonthlyCount.unit_id.in_(units),
-                   MonthlyCount.month.in_(months))
-            .group_by(MonthlyCount.unit_id, MonthlyCount.month, MonthlyCount.item_code,
-                      MonthlyCount.value)
-        )
-        for unit_id, month, code, value, n in rows:
-            if n:
-                result.add(unit_id, (month.year, month.month), code, value, int(n))
-        for unit_id, month, n in db.session.execute(
-            sa.select(MonthlyResponseCount.unit_id, MonthlyResponseCount.month,
-                      sa.func.sum(MonthlyResponseCount.count))
-            .where(MonthlyResponseCount.questionnaire_version_id.in_(versions),
-                   MonthlyResponseCount.unit_id.in_(units),
-                   MonthlyResponseCount.month.in_(months))
-            .group_by(MonthlyResponseCount.unit_id, MonthlyResponseCount.month)
-        ):
-            if n:
-                result.add_responses(unit_id, (month.year, month.month), int(n))
+        parts.append((MonthlyCount, MonthlyResponseCount, MonthlyCount.month.in_(months),
+                      MonthlyResponseCount.month.in_(months), 1, None))
     for first, last, sign in day_ranges:
-        month = (first.year, first.month)
-        for unit_id, code, value, n in db.session.execute(
-            sa.select(DailyCount.unit_id, DailyCount.item_code, DailyCount.value,
-                      sa.func.sum(DailyCount.count))
-            .where(DailyCount.questionnaire_version_id.in_(versions),
-                   DailyCount.unit_id.in_(units),
-                   DailyCount.day.between(first, last))
-            .group_by(DailyCount.unit_id, DailyCount.item_code, DailyCount.value)
+        parts.append((DailyCount, DailyResponseCount, DailyCount.day.between(first, last),
+                      DailyResponseCount.day.between(first, last), sign,
+                      (first.year, first.month)))
+    connection = db.session.connection()
+    for answers, responses, when, responses_when, sign, month in parts:
+        chosen = (answers.questionnaire_version_id.in_(versions), answers.unit_id.in_(units),
+                  when)
+        counted = (responses.questionnaire_version_id.in_(versions),
+                   responses.unit_id.in_(units), responses_when)
+        for unit_id, code, value, n in connection.execute(
+            sa.select(answers.unit_id, answers.item_code, answers.value,
+                      sa.func.sum(answers.count))
+            .where(*chosen).group_by(answers.unit_id, answers.item_code, answers.value)
         ):
-            if n:
-                result.add(unit_id, month, code, value, sign * int(n))
-        for unit_id, n in db.session.execute(
-            sa.select(DailyResponseCount.unit_id, sa.func.sum(DailyResponseCount.count))
-            .where(DailyResponseCount.questionnaire_version_id.in_(versions),
-                   DailyResponseCount.unit_id.in_(units),
-                   DailyResponseCount.day.between(first, last))
-            .group_by(DailyResponseCount.unit_id)
+            _put(result.units.setdefault(unit_id, {}), code, value, sign * int(n))
+        for unit_id, n in connection.execute(
+            sa.select(responses.unit_id, sa.func.sum(responses.count))
+            .where(*counted).group_by(responses.unit_id)
         ):
-            if n:
-                result.add_responses(unit_id, month, sign * int(n))
+            result.unit_responses[unit_id] = result.unit_responses.get(unit_id, 0) + sign * int(n)
+        if by_month:
+            _tally_months(connection, result, answers, responses, chosen, counted, sign, month)
     if any(sign < 0 for _, _, sign in day_ranges):
         result.drop_zeros()
     return result
+
+
+def _tally_months(connection, result: Tallies, answers, responses, chosen, counted,
+                  sign: int, month: Month | None) -> None:
+    """The trend's part: answers and responses per month over all the units; a day range
+    (``month`` given) belongs to its month."""
+    if month is None:
+        answer_rows = connection.execute(
+            sa.select(answers.month, answers.item_code, answers.value, sa.func.sum(answers.count))
+            .where(*chosen).group_by(answers.month, answers.item_code, answers.value))
+        response_rows = connection.execute(
+            sa.select(responses.month, sa.func.sum(responses.count))
+            .where(*counted).group_by(responses.month))
+    else:
+        answer_rows = ((None, code, value, n) for code, value, n in connection.execute(
+            sa.select(answers.item_code, answers.value, sa.func.sum(answers.count))
+            .where(*chosen).group_by(answers.item_code, answers.value)))
+        response_rows = ((None, n) for (n,) in connection.execute(
+            sa.select(sa.func.sum(responses.count)).where(*counted)) if n is not None)
+    for day, code, value, n in answer_rows:
+        key = month or (day.year, day.month)
+        _put(result.months.setdefault(key, {}), code, value, sign * int(n))
+    for day, n in response_rows:
+        key = month or (day.year, day.month)
+        result.month_responses[key] = result.month_responses.get(key, 0) + sign * int(n)
+
+
+def _put(items: dict[str, Distribution], code: str, value: int, n: int) -> None:
+    if n:
+        bucket = items.setdefault(code, {})
+        key = None if value == NO_OPINION_KEY else value
+        bucket[key] = bucket.get(key, 0) + n
 
 
 def respondent_shares_by_day(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,

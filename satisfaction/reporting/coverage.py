@@ -80,7 +80,7 @@ class Intake:
     listed: frozenset[int] = frozenset()
 
     def coverage(self, tallies: Tallies, unit_ids: Iterable[int]) -> Coverage:
-        accepted = {u: sum(months.values()) for u, months in tallies.responses.items()}
+        accepted = tallies.unit_responses
         return coverage(unit_ids, accepted, self.quarantined, self.verified, self.dossiers,
                         self.listed)
 

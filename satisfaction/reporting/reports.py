@@ -168,9 +168,9 @@ def state_of(value: float | None, target: float) -> str:
     return MEETS if value >= target else BELOW
 
 
-def _result(index, source, unit, tallies, unit_ids, target, months=None,
+def _result(index, source, unit, tallies, unit_ids, target,
             figures: Intake | None = None, estimated: bool = False) -> UnitResult:
-    counts, responses = tallies.counts(unit_ids, months)
+    counts, responses = tallies.counts(unit_ids)
     score = scoring.score(index.method, source.structure, counts, index.params or {})
     return UnitResult(unit, responses, score, target, state_of(score.value, target),
                       figures.coverage(tallies, unit_ids) if figures else None, estimated)
@@ -202,9 +202,10 @@ def unit_report(
     ]
     compared_with = compare or period.previous()
     current = tally(source.version_ids, subtree, period)
-    before = tally(source.version_ids, subtree, compared_with)
-    history = _carry_history(current, source, unit, below, period)
-    previous_history = _carry_history(before, source, unit, below, compared_with)
+    before = tally(source.version_ids, subtree, compared_with, by_month=False)
+    history = _carry_history(current, source, unit, below, period, by_month=True)
+    previous_history = _carry_history(before, source, unit, below, compared_with,
+                                      by_month=False)
     with_history = [*subtree, _history_key(unit)]
     figures = intake(source, subtree, period)
     own_targets = targets_for(index, [unit.id, *(c.id for c in visible_children)])
@@ -216,7 +217,7 @@ def unit_report(
                        estimated=bool(previous_history and previous_history.estimated))
     trend = []
     for month in period.months():
-        counts, responses = current.counts(with_history, [month])
+        counts, responses = current.month(month)
         value = scoring.score(index.method, source.structure, counts, index.params or {}).value
         trend.append(TrendPoint(month, responses, value,
                                 bool(history and history.estimates(month))))
@@ -253,7 +254,8 @@ def _history_key(unit: Unit) -> int:
 
 
 def _carry_history(tallies: Tallies, source: Source, unit: Unit,
-                   below: dict[int, frozenset[int]], period: Period) -> History | None:
+                   below: dict[int, frozenset[int]], period: Period,
+                   by_month: bool) -> History | None:
     """Add the answers of the unit's predecessors on the days before it existed to
     ``tallies`` (under ``_history_key``), each by its share."""
     used = []
@@ -261,7 +263,7 @@ def _carry_history(tallies: Tallies, source: Source, unit: Unit,
         if ancestor.unit.id in below[unit.id]:
             continue
         part = tally(source.version_ids, below[ancestor.unit.id],
-                     Period(ancestor.start, ancestor.end))
+                     Period(ancestor.start, ancestor.end), by_month=by_month)
         if tallies.carry(part, below[ancestor.unit.id], _history_key(unit), ancestor.share):
             used.append(ancestor)
     return History(tuple(used)) if used else None
