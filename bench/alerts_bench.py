@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of `flask alerts check` (a benchmark, not a test).
 
-1,000 units (wards under the demo district, each with a counter) and N synthetic SIPAS
+1,000 units (wards under the demo city, each with a counter) and N synthetic SIPAS
 responses over the 30 days before the check; one rule testing the index, its 5 elements
 and 22 criteria (28 measures per unit, 28,000 tests corrected together). Times the check
 (evaluation, alerts opened, notifications queued; no SMTP server, so sending fails fast and
@@ -43,7 +43,7 @@ def build(app, units: int, responses: int) -> float:
     started = time.perf_counter()
     rng = random.Random(7)
     with app.app_context():
-        district = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1"))
+        district = db.session.scalar(sa.select(Unit).where(Unit.code == "HCM"))
         places = []
         for i in range(units):
             unit = Unit(code=f"B{i:04d}", kind="ward", name_vi=f"Phường {i}",

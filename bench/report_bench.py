@@ -3,7 +3,7 @@
 
 Builds a fresh database (real migrations, the District 1 demo), loads N synthetic SIPAS
 responses spread over one year across the demo units, then times the full-year report of
-the district with all its units — the service every page, export and API call uses — and
+the city with all its units — the service every page, export and API call uses — and
 the same report through the JSON API. Then grows the data (default to 5,000,000) and times
 it again. Target: at most 0.5 s, and at most 1.5x slower after growing.
 
@@ -168,14 +168,15 @@ def measure(app, token: str, runs: int) -> dict:
         for i in range(runs + 1):
             db.session.remove()
             started = time.perf_counter()
-            report = unit_report(SYSTEM_SCOPE, "sipas", "Q1", year(2025))
+            report = unit_report(SYSTEM_SCOPE, "sipas", "HCM", year(2025))
             elapsed = time.perf_counter() - started
             if i:
                 service.append(elapsed)
         value, units = report.result.value, len(report.children)
     for i in range(runs + 1):
         started = time.perf_counter()
-        reply = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2025", headers=headers)
+        reply = client.get("/api/v1/indicators?index=sipas&unit=HCM&period=2025",
+                           headers=headers)
         elapsed = time.perf_counter() - started
         assert reply.status_code == 200, reply.data[:300]
         if i:
@@ -224,15 +225,16 @@ def run(kind: str, args, workdir: Path) -> dict:
 def section(results: list[dict], args) -> str:
     lines = [
         BEGIN,
-        "## Report queries: the district's full-year SIPAS report",
+        "## Report queries: the city's full-year SIPAS report",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {os.cpu_count()} CPUs, CPython {platform.python_version()}",
         f"- Command: `python bench/report_bench.py --db {args.db} --responses {args.responses} "
         f"--grow-to {args.grow_to} --runs {args.runs}`",
         "- Data: synthetic SIPAS (QĐ 2640) responses, 22 criteria, spread over 2025 across "
-        "the 23 demo units (district, 12 offices, 10 wards); the report is the district "
-        "rolled up over all units, with its 22 direct units ranked, the monthly trend, the "
+        "the demo's units as they existed (District 1, its offices and 10 wards until 30 June, "
+        "the 4 new wards after; the city's departments); the report is the city "
+        "rolled up over all units, with its direct units ranked, the monthly trend, the "
         "previous year and the latest comments.",
         f"- Timing: median and worst of {args.runs} runs after one warm-up; 'service' is "
         "`reports.unit_report` (what the page, the exports and the API call), 'API' is "
