@@ -17,6 +17,7 @@ from snapshot import Snapshot, empty_tables
 from satisfaction.app import create_app
 from satisfaction.catalogue.lookup import forget_procedure_fields
 from satisfaction.config import normalise_database_url
+from satisfaction.demo.city import seed_city_demo
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.qrcodes.resolve import forget_resolved_codes
@@ -90,25 +91,36 @@ def app_ctx(app, clean_db):
 
 
 @pytest.fixture(scope="session")
-def seeded_demo() -> dict:
-    """The demo as the first test that needed it seeded it: its summary and its rows."""
+def seeded() -> dict:
+    """Each demo as the first test that needed it seeded it: its summary and its rows."""
     return {}
 
 
-@pytest.fixture
-def demo(app, clean_db, seeded_demo):
-    """The District 1 demo, committed: seeded by the first test that asks for it, put back
-    from a copy of its rows for the others (``snapshot``)."""
+def _seeded(app, seeded: dict, name: str, seed):
+    """A demo, committed: seeded by the first test that asks for it, put back from a copy of
+    its rows for the others (``snapshot``)."""
     with app.app_context():
-        if not seeded_demo:
-            seeded_demo["summary"] = seed_district1()
+        if name not in seeded:
+            summary = seed()
             db.session.commit()
             with db.engine.connect() as conn:
-                seeded_demo["rows"] = Snapshot.take(conn)
+                seeded[name] = (summary, Snapshot.take(conn))
         else:
             with db.engine.begin() as conn:
-                seeded_demo["rows"].restore(conn)
-    return seeded_demo["summary"]
+                seeded[name][1].restore(conn)
+    return seeded[name][0]
+
+
+@pytest.fixture
+def demo(app, clean_db, seeded):
+    """District 1 as the official letter of 2022 knew it: 10 wards, no end date."""
+    return _seeded(app, seeded, "district1", seed_district1)
+
+
+@pytest.fixture
+def city_demo(app, clean_db, seeded):
+    """The demo of ``make run``: District 1 until 30 June 2025, its 4 new wards after."""
+    return _seeded(app, seeded, "city", seed_city_demo)
 
 
 @pytest.fixture
