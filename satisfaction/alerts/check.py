@@ -19,7 +19,7 @@ from satisfaction import clock
 from satisfaction.alerts.rules import measures_of, window_of
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
-from satisfaction.counts.tallies import respondent_shares_by_day, tally
+from satisfaction.counts.tallies import respondent_shares_by_week, tally
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry, Notification
 from satisfaction.db.units import Unit
@@ -44,15 +44,7 @@ def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int
     if weeks < 2:
         return {}
     first = window.end - timedelta(days=7 * weeks - 1)
-    by_day = respondent_shares_by_day(source_of(rule.index).version_ids, unit_ids, first,
-                                      window.end)
-    result: dict[int, dict[int, list]] = {}
-    for unit_id, days in by_day.items():
-        for day, (total, n) in days.items():
-            bucket = result.setdefault(unit_id, {}).setdefault((day - first).days // 7, [0.0, 0])
-            bucket[0] += total
-            bucket[1] += n
-    return result
+    return respondent_shares_by_week(source_of(rule.index).version_ids, unit_ids, first, weeks)
 
 
 def sustained_decline(rule: AlertRule, window: periods.Period, subtree, shares,

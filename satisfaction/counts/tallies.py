@@ -40,7 +40,11 @@ class Tallies:
     month_responses: dict[Month, int] = field(default_factory=dict)
 
     def counts(self, unit_ids: Iterable[int]) -> tuple[dict[str, Distribution], int]:
-        """Summed answer counts and response total over the given units."""
+        """Summed answer counts and response total over the given units (for one unit, its
+        own counts: read them, do not change them)."""
+        unit_ids = list(unit_ids)
+        if len(unit_ids) == 1:
+            return self.units.get(unit_ids[0], {}), self.unit_responses.get(unit_ids[0], 0)
         total: dict[str, Distribution] = {}
         responses = 0
         for unit_id in unit_ids:
@@ -199,21 +203,25 @@ def _put(items: dict[str, Distribution], code: str, value: int, n: int) -> None:
         bucket[key] = bucket.get(key, 0) + n
 
 
-def respondent_shares_by_day(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,
-                             last: date) -> dict[int, dict[date, list]]:
-    """Per unit and local day: [sum of respondents' index shares, respondents], from the two
-    count rows per unit and day that ``indices.respondents.SHARE_SUM`` keeps."""
-    result: dict[int, dict[date, list]] = {}
-    for unit_id, day, value, n in db.session.execute(
-        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.value,
-                  sa.func.sum(DailyCount.count))
+def respondent_shares_by_week(version_ids: Iterable[int], unit_ids: Iterable[int],
+                              first: date, weeks: int) -> dict[int, dict[int, list]]:
+    """Per unit and week (0 = the seven days from ``first``): [sum of respondents' index
+    shares, respondents], from the two count rows per unit and day that
+    ``indices.respondents.SHARE_SUM`` keeps; the database sums the weeks."""
+    week = sa.case(*(
+        (DailyCount.day.between(first + timedelta(days=7 * w),
+                                first + timedelta(days=7 * w + 6)), w)
+        for w in range(weeks)))
+    result: dict[int, dict[int, list]] = {}
+    for unit_id, number, value, n in db.session.connection().execute(
+        sa.select(DailyCount.unit_id, week, DailyCount.value, sa.func.sum(DailyCount.count))
         .where(DailyCount.questionnaire_version_id.in_(list(version_ids)),
                DailyCount.item_code == SHARE_SUM,
                DailyCount.unit_id.in_(list(unit_ids)),
-               DailyCount.day.between(first, last))
-        .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.value)
+               DailyCount.day.between(first, first + timedelta(days=7 * weeks - 1)))
+        .group_by(DailyCount.unit_id, week, DailyCount.value)
     ):
-        bucket = result.setdefault(unit_id, {}).setdefault(day, [0.0, 0])
+        bucket = result.setdefault(unit_id, {}).setdefault(number, [0.0, 0])
         if value == 1:
             bucket[0] += int(n) / 1000
         else:
