@@ -22,7 +22,7 @@ from satisfaction.db.counts import (
 )
 from satisfaction.extensions import db
 from satisfaction.indices.periods import Period
-from satisfaction.indices.respondents import SHARE_SUM
+from satisfaction.indices.respondents import SCORE_PREFIX, SHARE_SUM
 
 Month = tuple[int, int]
 Distribution = dict[int | None, int]
@@ -174,7 +174,9 @@ def tally(version_ids: Iterable[int], unit_ids: Iterable[int], period: Period, *
 def _tally_months(connection, result: Tallies, answers, responses, chosen, counted,
                   sign: int, month: Month | None) -> None:
     """The trend's part: answers and responses per month over all the units; a day range
-    (``month`` given) belongs to its month."""
+    (``month`` given) belongs to its month. A trend scores items only: the respondents'
+    own shares (``@`` pseudo-items, half of the rows) are left to the database."""
+    chosen = (*chosen, answers.item_code.not_like(f"{SCORE_PREFIX}%"))
     if month is None:
         answer_rows = connection.execute(
             sa.select(answers.month, answers.item_code, answers.value, sa.func.sum(answers.count))
