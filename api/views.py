@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import g, jsonify, request
 
 from api import bp
+from satisfaction import clock
 from satisfaction.accounts import tokens
 from satisfaction.accounts.access import scope_for, visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire, newest_definitions
@@ -129,8 +128,8 @@ def indicators():
         return _error(400, "missing_parameter", "index and unit are required")
     try:
         period = periods.parse(request.args.get("period"), request.args.get("from"),
-                               request.args.get("to"), today=date.today())
-        compare = (periods.parse(request.args["compare"], today=date.today())
+                               request.args.get("to"), today=clock.today())
+        compare = (periods.parse(request.args["compare"], today=clock.today())
                    if request.args.get("compare") else None)
     except periods.PeriodError as exc:
         return _error(400, str(exc), PERIOD_MESSAGES.get(str(exc), "bad period"))

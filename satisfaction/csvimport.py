@@ -8,6 +8,7 @@ row is reported with its line number and a message key the pages translate.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,40 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused("not_utf8", str(data[: exc.start].count(b"\n") + 1)) from exc
+
+
+def _short(value: str, length: int = 60) -> str:
+    return value if len(value) <= length else value[:length] + "…"
+
+
+def read_header(text: str, columns: Sequence[str], required: Sequence[str]
+                ) -> tuple[Iterator[list[str]], list[str]]:
+    """The reader and the header (lower case) of a CSV file whose delimiter is the header
+    line's: Excel writes ';' or a tab with some regional settings, and no column name holds
+    one. Unknown, repeated and missing columns refuse the file; unnamed columns are allowed
+    (Excel adds them after the last one when a cell to the right was ever used)."""
+    if not text.strip():
+        raise ImportRefused("empty")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    # strict: an unclosed quote is reported, not swallowed into one long cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration as exc:
+        raise ImportRefused("empty") from exc
+    except csv.Error as exc:
+        raise ImportRefused("bad_csv", str(exc)) from exc
+    unknown = [name for name in header if name and name not in columns]
+    if unknown:
+        raise ImportRefused("unknown_columns", ", ".join(_short(n) for n in unknown))
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        raise ImportRefused("duplicate_columns", ", ".join(duplicated))
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ImportRefused("missing_columns", ", ".join(missing))
+    return reader, header
 
 
 def data_rows(reader: Iterator[list[str]], header: Sequence[str], result: ImportResult,

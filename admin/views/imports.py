@@ -4,6 +4,7 @@ system. Both all-or-nothing unless the user asks to skip bad rows."""
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from satisfaction.accounts import auth
@@ -163,6 +164,7 @@ UNIT_MESSAGES = {
     "parent_loop": _l("The unit is its own parent, directly or through others"),
     "orphans": _l("These would be left on a unit that ends with no successor; give it a "
                   "successor, or move them first"),
+    "successor_not_in_force": _l("The successor must exist on the day after this unit ends"),
 }
 
 
@@ -184,5 +186,16 @@ def import_units():
         status = 422
     return render_template(
         "admin/units.html", form=form, result=result, refused=refused, messages=UNIT_MESSAGES,
-        units=roster.listing(),
+        units=roster.listing(), orphan_text=_orphan_text,
     ), status
+
+
+def _orphan_text(orphan: roster.Orphan) -> str:
+    if orphan.what == "index_owner":
+        return _("owner office of the index %(code)s", code=orphan.detail)
+    return {
+        "counters": _("%(n)s counters", n=orphan.detail),
+        "qr_codes": _("%(n)s QR codes", n=orphan.detail),
+        "staff": _("%(n)s staff accounts", n=orphan.detail),
+        "open_units": _("%(n)s units below it that do not end", n=orphan.detail),
+    }[orphan.what]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Response,
     abort,
@@ -19,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from satisfaction import clock
 from satisfaction.accounts.access import visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire
 from satisfaction.indices import periods
@@ -62,7 +61,7 @@ def period_from_request() -> periods.Period:
     try:
         return periods.parse(
             request.args.get("period"), request.args.get("from"), request.args.get("to"),
-            today=date.today(),
+            today=clock.today(),
         )
     except periods.PeriodError as exc:
         abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
@@ -110,7 +109,7 @@ def compare_from_request() -> periods.Period | None:
     if not text:
         return None
     try:
-        return periods.parse(text, today=date.today())
+        return periods.parse(text, today=clock.today())
     except periods.PeriodError as exc:
         abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
 

@@ -65,8 +65,10 @@ def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding
     """Every unit's measures under the rule, with BH-adjusted states."""
     source = source_of(rule.index)
     window = window_of(rule, today)
+    # The units in force on the window's last day: a ward merged away during the window is
+    # not judged any more (its successor is, on its own answers and its own target).
     units = [u for u in db.session.scalars(sa.select(Unit).order_by(Unit.code))
-             if u.valid_from <= window.end and (u.valid_to is None or u.valid_to >= window.start)]
+             if u.is_active_on(window.end)]
     every = db.session.scalars(sa.select(Unit)).all()
     below = subtrees(every)
     tallies = tally(source.version_ids, [u.id for u in every], window, by_month=False)
@@ -165,7 +167,8 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
             _update_unit(_UnitCheck(rule, window, unit_findings, declines.get(unit_id),
                                     live.get(unit_id), now, dry_run), report)
         for unit_id, alert in live.items():
-            if unit_id not in by_unit:
+            if unit_id not in by_unit and alert.unit.valid_to is not None \
+                    and alert.unit.valid_to < window.end:
                 _close_ended(alert, now, report, dry_run)
         if not dry_run:
             report.escalated += escalate(rule, now)

@@ -35,6 +35,7 @@ def units_import(file: Path) -> None:
     db.session.commit()
     click.echo(f"{result.rows} units: {result.created} created, {result.updated} updated, "
                f"{result.unchanged} unchanged; {result.moved_counters} counter(s) moved.")
+    _warn_staff_left(result.staff_to_reassign)
 
 
 @units_cli.command("apply")
@@ -43,4 +44,11 @@ def units_apply() -> None:
     successors (run daily)."""
     moved = move_to_successors(clock.today())
     db.session.commit()
-    click.echo(f"{moved} counter(s) moved.")
+    click.echo(f"{moved.counters} counter(s) moved.")
+    _warn_staff_left(moved.staff_left)
+
+
+def _warn_staff_left(emails: list[str]) -> None:
+    if emails:
+        click.echo("Unit managers left on an ended unit (its successor is of another level; "
+                   "reassign them): " + ", ".join(emails), err=True)

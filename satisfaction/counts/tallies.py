@@ -7,6 +7,7 @@ not the number of responses. The reports and the alerts both read through ``tall
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -48,7 +49,7 @@ class Tallies:
         total: dict[str, Distribution] = {}
         responses = 0
         for unit_id in unit_ids:
-            _add_items(total, self.units.get(unit_id, {}), 1.0)
+            _add_items(total, self.units.get(unit_id, {}))
             responses += self.unit_responses.get(unit_id, 0)
         return total, responses
 
@@ -56,20 +57,30 @@ class Tallies:
         """The answer counts and responses of one month, over every unit tallied."""
         return self.months.get(month, {}), self.month_responses.get(month, 0)
 
-    def carry(self, other: Tallies, unit_ids: Iterable[int], into: int, share: float) -> int:
-        """Add ``other``'s counts of ``unit_ids`` under the key ``into`` (and to the months),
-        each multiplied by ``share`` and rounded (an estimate when the share is below 1).
-        ``other`` tallies those units only. Returns the number of responses carried."""
-        carried = 0
-        target = self.units.setdefault(into, {})
-        for unit_id in unit_ids:
-            _add_items(target, other.units.get(unit_id, {}), share)
-            carried += _scaled(other.unit_responses.get(unit_id, 0), share)
+    def carry(self, parts: Iterable[tuple[Tallies, Iterable[int], float]], into: int) -> int:
+        """Add the counts of other tallies' units under the key ``into`` (and to the months),
+        each multiplied by its share: ``parts`` are (tallies of those units only, the units,
+        the share). Shares are summed first and rounded once, half up, per value (an
+        estimate when a share is below 1). Returns the number of responses carried."""
+        units: dict[str, dict] = {}
+        months: dict[Month, dict[str, dict]] = {}
+        responses = 0.0
+        month_responses: dict[Month, float] = {}
+        for other, unit_ids, share in parts:
+            for unit_id in unit_ids:
+                _weigh(units, other.units.get(unit_id, {}), share)
+                responses += other.unit_responses.get(unit_id, 0) * share
+            for month, items in other.months.items():
+                _weigh(months.setdefault(month, {}), items, share)
+                month_responses[month] = (month_responses.get(month, 0.0)
+                                          + other.month_responses.get(month, 0) * share)
+        carried = _half_up(responses)
+        _add_items(self.units.setdefault(into, {}), _rounded(units))
         self.unit_responses[into] = self.unit_responses.get(into, 0) + carried
-        for month, items in other.months.items():
-            _add_items(self.months.setdefault(month, {}), items, share)
+        for month, items in months.items():
+            _add_items(self.months.setdefault(month, {}), _rounded(items))
             self.month_responses[month] = (self.month_responses.get(month, 0)
-                                           + _scaled(other.month_responses[month], share))
+                                           + _half_up(month_responses[month]))
         self.drop_zeros()
         return carried
 
@@ -83,21 +94,31 @@ class Tallies:
                         del items[code]
 
 
-def _add_items(total: dict[str, Distribution], items: dict[str, Distribution],
-               share: float) -> None:
+def _add_items(total: dict[str, Distribution], items: dict[str, Distribution]) -> None:
     for code, distribution in items.items():
         bucket = total.get(code)
-        if bucket is None and share == 1:
+        if bucket is None:
             total[code] = dict(distribution)
             continue
-        if bucket is None:
-            bucket = total[code] = {}
         for value, n in distribution.items():
-            bucket[value] = bucket.get(value, 0) + _scaled(n, share)
+            bucket[value] = bucket.get(value, 0) + n
 
 
-def _scaled(n: int, share: float) -> int:
-    return n if share == 1 else round(n * share)
+def _weigh(total: dict[str, dict], items: dict[str, Distribution], share: float) -> None:
+    for code, distribution in items.items():
+        bucket = total.setdefault(code, {})
+        for value, n in distribution.items():
+            bucket[value] = bucket.get(value, 0.0) + n * share
+
+
+def _half_up(x: float) -> int:
+    # Not round(): half to even would turn each 0.5 into nothing.
+    return math.floor(x + 0.5 + 1e-9)
+
+
+def _rounded(items: dict[str, dict]) -> dict[str, Distribution]:
+    return {code: {value: _half_up(n) for value, n in distribution.items()}
+            for code, distribution in items.items()}
 
 
 def _month_bounds(y: int, m: int) -> tuple[date, date]:

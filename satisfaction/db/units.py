@@ -90,6 +90,10 @@ class Unit(Localised, db.Model):
     def is_active_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def existed_during(self, start: date, end: date) -> bool:
+        """The unit existed on at least one day from ``start`` to ``end``."""
+        return self.valid_from <= end and (self.valid_to is None or self.valid_to >= start)
+
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
 

@@ -12,10 +12,8 @@ DD/MM/YYYY, as Vietnamese Excel writes them. A file with any bad row stores noth
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +32,7 @@ from satisfaction.csvimport import (
     data_rows,
     decode,
     parse_day,
+    read_header,
 )
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.counts import DossierDayCount, VerifiedDayCount
@@ -104,13 +103,6 @@ class DossierImportResult(ImportResult):
         return len({error.line for error in self.errors})
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter of the header line: Excel writes ';' or a tab with some regional
-    settings. The header's names contain none of them, so counting is enough."""
-    header = text.split("\n", 1)[0]
-    return max((",", ";", "\t"), key=header.count)
-
-
 def _short(value: str) -> str:
     return value if len(value) <= DETAIL_LENGTH else value[:DETAIL_LENGTH] + "…"
 
@@ -142,7 +134,7 @@ def import_dossiers(
     flushes; the caller commits, or rolls back when the result has errors and
     ``skip_bad`` is false.
     """
-    reader, header = _read_header(decode(data))
+    reader, header = read_header(decode(data), COLUMNS, REQUIRED_COLUMNS)
     units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
     fields = dict(db.session.execute(sa.select(ProcedureField.code, ProcedureField.id)).all())
     today = today or clock.today()
@@ -175,30 +167,6 @@ def import_dossiers(
     ))
     db.session.flush()
     return result
-
-
-def _read_header(text: str) -> tuple[Iterator[list[str]], list[str]]:
-    if not text.strip():
-        raise ImportRefused("empty")
-    # strict: an unclosed quote is reported, not swallowed into one long cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration as exc:
-        raise ImportRefused("empty") from exc
-    except csv.Error as exc:
-        raise ImportRefused("bad_csv", str(exc)) from exc
-    # Excel adds unnamed columns after the last one when a cell to the right was ever used.
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        raise ImportRefused("unknown_columns", ", ".join(_short(n) for n in unknown))
-    duplicated = sorted({name for name in header if name and header.count(name) > 1})
-    if duplicated:
-        raise ImportRefused("duplicate_columns", ", ".join(duplicated))
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise ImportRefused("missing_columns", ", ".join(missing))
-    return reader, header
 
 
 def _check_row(line: int, cells: dict[str, str], scope: Scope, units: dict[str, int],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -104,7 +104,7 @@ def _target_statement() -> sa.Select:
 
 #: Resolved codes, per database and token: (monotonic deadline, target). Positive answers
 #: only, so scanning random tokens cannot fill it.
-_targets: OrderedDict[tuple[str, str], tuple[float, SurveyTarget]] = OrderedDict()
+_targets: OrderedDict[tuple[str, str, date], tuple[float, SurveyTarget]] = OrderedDict()
 _TARGETS_MAX = 4096
 
 
@@ -122,7 +122,10 @@ def find_target(token: str, today: datetime | None = None) -> SurveyTarget | Non
         return None
     now = today or utcnow()
     ttl = current_app.config["SURVEY_CODE_CACHE_SECONDS"]
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], token)
+    day = local_day(now)
+    # The local day is part of the key: after midnight a code may answer for another unit
+    # (a merger), so nothing resolved the day before is trusted.
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], token, day)
     if ttl and today is None:
         cached = _targets.get(key)
         if cached is not None and time.monotonic() < cached[0]:
@@ -131,7 +134,7 @@ def find_target(token: str, today: datetime | None = None) -> SurveyTarget | Non
                 return target
     # Core execution on the session's connection: no ORM entities are needed here.
     row = db.session.connection().execute(
-        _target_statement(), {"token": token, "day": local_day(now), "now": now}
+        _target_statement(), {"token": token, "day": day, "now": now}
     ).first()
     target = SurveyTarget(*row) if row else None
     if ttl and today is None:

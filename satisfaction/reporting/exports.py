@@ -68,7 +68,8 @@ def _levels(report: Report):
         ("Thay đổi so với kỳ trước", _round(report.change)),
         ("Kỳ so sánh", report.compared_with.label if report.compared_with else ""),
         ("Ước tính", "Có" if report.result.estimated or report.previous.estimated else "Không"),
-        ("Bình quân theo số hồ sơ", _round(report.weighted.value) if report.weighted else None),
+        ("Tỷ lệ hài lòng bình quân gia quyền theo số hồ sơ",
+         _round(report.weighted.value) if report.weighted else None),
         ("Đơn vị tiền thân", "; ".join(
             f"{a.unit.code} {a.unit.name('vi')} ({_round(a.share * 100)} %)"
             for a in report.predecessors)),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from satisfaction import clock
 from satisfaction.accounts.access import Scope, require_index, require_unit
 from satisfaction.alerts.rules import evidence_settings
 from satisfaction.catalogue.lookup import Source, source_of
@@ -66,10 +67,6 @@ class History:
     @property
     def estimated(self) -> bool:
         return any(ancestor.is_estimate for ancestor in self.ancestors)
-
-    def covers(self, month: Month) -> bool:
-        return any((a.start.year, a.start.month) <= month <= (a.end.year, a.end.month)
-                   for a in self.ancestors)
 
     def estimates(self, month: Month) -> bool:
         return any(a.is_estimate and (a.start.year, a.start.month) <= month
@@ -133,16 +130,18 @@ class Report:
     @property
     def predecessors(self) -> tuple[Ancestor, ...]:
         """The predecessors standing in for the unit in this period or the compared one."""
-        found: dict[int, Ancestor] = {}
+        found: dict[tuple[int, float], Ancestor] = {}
         for history in (self.history, self.previous_history):
             for ancestor in history.ancestors if history else ():
-                found.setdefault(ancestor.unit.id, ancestor)
+                found.setdefault((ancestor.unit.id, ancestor.share), ancestor)
         return tuple(found.values())
 
     @property
     def ended(self) -> bool:
-        """The unit ended before the period did (its counters went to its successor)."""
-        return self.unit.valid_to is not None and self.unit.valid_to < self.period.end
+        """The unit ended before the period did (its counters went to its successor), and
+        that day has passed."""
+        last = self.unit.valid_to
+        return last is not None and last < min(self.period.end, clock.today())
 
     @property
     def change(self) -> float | None:
@@ -198,7 +197,8 @@ def unit_report(
     subtree = below[unit.id]
     visible_children = [
         child for child in all_units
-        if child.parent_id == unit.id and scope.sees_unit(child.id) and _existed(child, period)
+        if child.parent_id == unit.id and scope.sees_unit(child.id)
+        and child.existed_during(period.start, period.end)
     ]
     compared_with = compare or period.previous()
     current = tally(source.version_ids, subtree, period)
@@ -243,11 +243,6 @@ def unit_report(
     return report
 
 
-def _existed(unit: Unit, period: Period) -> bool:
-    return unit.valid_from <= period.end and (unit.valid_to is None
-                                              or unit.valid_to >= period.start)
-
-
 def _history_key(unit: Unit) -> int:
     """Where a unit's carried-over answers are kept in its tallies: a key no unit has."""
     return -unit.id
@@ -258,15 +253,19 @@ def _carry_history(tallies: Tallies, source: Source, unit: Unit,
                    by_month: bool) -> History | None:
     """Add the answers of the unit's predecessors on the days before it existed to
     ``tallies`` (under ``_history_key``), each by its share."""
-    used = []
+    used, parts = [], []
     for ancestor in ancestors(unit, period.start, period.end):
         if ancestor.unit.id in below[unit.id]:
             continue
         part = tally(source.version_ids, below[ancestor.unit.id],
                      Period(ancestor.start, ancestor.end), by_month=by_month)
-        if tallies.carry(part, below[ancestor.unit.id], _history_key(unit), ancestor.share):
+        if any(part.unit_responses.values()):
             used.append(ancestor)
-    return History(tuple(used)) if used else None
+            parts.append((part, below[ancestor.unit.id], ancestor.share))
+    if not parts:
+        return None
+    tallies.carry(parts, _history_key(unit))
+    return History(tuple(used))
 
 
 def _add_evidence(report: Report, current: Tallies, before: Tallies,

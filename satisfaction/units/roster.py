@@ -29,11 +29,9 @@ working, and in the days before they move they already answer for the successor.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -46,8 +44,9 @@ from satisfaction.csvimport import (
     data_rows,
     decode,
     parse_day,
+    read_header,
 )
-from satisfaction.db.accounts import AuditEntry, User
+from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.catalogue import IndexDefinition
 from satisfaction.db.codes import QrToken
 from satisfaction.db.units import Counter, Unit, UnitKind, UnitLineage
@@ -73,8 +72,30 @@ class UnitImportResult(ImportResult):
     unchanged: int = 0
     #: Counters moved to the successor of a unit that has ended.
     moved_counters: int = 0
-    #: What the import would have left without a unit (say, "Q1-BN: 1 counter(s)").
-    orphans: list[str] = field(default_factory=list)
+    #: Unit managers left on a unit that ended, its successor being of another level (a
+    #: district's manager would otherwise manage the whole city): to reassign by hand.
+    staff_to_reassign: list[str] = field(default_factory=list)
+    #: What the import would have left on a unit that ends with nowhere to go.
+    orphans: list[Orphan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Orphan:
+    unit: str
+    #: "counters", "qr_codes", "staff", "index_owner" or "open_units".
+    what: str
+    #: How many (or, for an index, its code).
+    detail: str
+
+    @property
+    def text(self) -> str:
+        """In English, for the command line and the logs (the page translates ``what``)."""
+        return {
+            "counters": f"{self.detail} counter(s)", "qr_codes": f"{self.detail} QR code(s)",
+            "staff": f"{self.detail} staff account(s)",
+            "index_owner": f"owner office of {self.detail}, to which its alerts report",
+            "open_units": f"{self.detail} unit(s) below it that do not end",
+        }[self.what]
 
 
 @dataclass(frozen=True)
@@ -97,11 +118,11 @@ def import_units(data: bytes, *, user_id: int | None = None,
     """Check every row and the list as a whole, then store it (all of it, or nothing).
     Only flushes; the caller commits, or rolls back when the result has errors."""
     result = UnitImportResult()
-    rows = _read(decode(data), result)
-    if not result.rows:
-        raise ImportRefused("no_rows")
     existing = {unit.code: unit for unit in db.session.scalars(
         sa.select(Unit).options(selectinload(Unit.predecessors), selectinload(Unit.counters)))}
+    rows = _read(decode(data), result, existing)
+    if not result.rows:
+        raise ImportRefused("no_rows")
     if not result.errors:
         _check_references(rows, existing, result)
     if result.errors:
@@ -110,11 +131,16 @@ def import_units(data: bytes, *, user_id: int | None = None,
     successors = _successors(rows, existing)
     result.orphans = _orphans(rows, existing, successors)
     if result.orphans:
-        result.errors.append(RowError(0, "orphans", "; ".join(result.orphans)))
+        by_unit: dict[str, list[str]] = {}
+        for orphan in result.orphans:
+            by_unit.setdefault(orphan.unit, []).append(orphan.text)
+        result.errors.append(RowError(0, "orphans", "; ".join(
+            f"{unit}: {', '.join(texts)}" for unit, texts in by_unit.items())))
         return result
     _store(rows, existing, successors, result)
     result.stored = result.created + result.updated
-    result.moved_counters = move_to_successors(today or clock.today(), user_id=user_id)
+    moved = move_to_successors(today or clock.today(), user_id=user_id)
+    result.moved_counters, result.staff_to_reassign = moved.counters, moved.staff_left
     db.session.add(AuditEntry(user_id=user_id, action="units.import", subject="", details={
         "rows": result.rows, "created": result.created, "updated": result.updated,
         "unchanged": result.unchanged, "moved_counters": result.moved_counters}))
@@ -122,32 +148,35 @@ def import_units(data: bytes, *, user_id: int | None = None,
     return result
 
 
-def _read(text: str, result: UnitImportResult) -> list[_Row]:
-    if not text.strip():
-        raise ImportRefused("empty")
-    header_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except (StopIteration, csv.Error) as exc:
-        raise ImportRefused("bad_csv", str(exc)) from exc
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        raise ImportRefused("unknown_columns", ", ".join(unknown))
-    duplicated = sorted({name for name in header if name and header.count(name) > 1})
-    if duplicated:
-        raise ImportRefused("duplicate_columns", ", ".join(duplicated))
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise ImportRefused("missing_columns", ", ".join(missing))
+def _read(text: str, result: UnitImportResult, existing: dict[str, Unit]) -> list[_Row]:
+    reader, header = read_header(text, COLUMNS, REQUIRED_COLUMNS)
+    present = set(header)
     rows: list[_Row] = []
     seen: dict[str, int] = {}
     for line, cells in data_rows(reader, header, result, MAX_ROWS):
-        row = _check_row(line, cells, seen, result.errors)
+        row = _check_row(line, _completed(cells, present, existing.get(cells["code"])), seen,
+                         result.errors)
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _completed(cells: dict[str, str], present: set[str], stored: Unit | None
+               ) -> dict[str, str]:
+    """The row's cells, with the stored unit's values for the columns the file leaves out
+    (a list of names alone renames units; it does not reopen them or cut their links)."""
+    if stored is None:
+        return cells
+    kept = {
+        "name_en": stored.name_en,
+        "parent": stored.parent.code if stored.parent else "",
+        "valid_to": stored.valid_to.isoformat() if stored.valid_to else "",
+        "successor": stored.successor.code if stored.successor else "",
+        "predecessors": ";".join(f"{link.predecessor.code}:{link.share}"
+                                 for link in stored.predecessors),
+        "email": stored.email or "",
+    }
+    return {**{name: value for name, value in kept.items() if name not in present}, **cells}
 
 
 def _check_row(line: int, cells: dict[str, str], seen: dict[str, int],
@@ -233,6 +262,13 @@ def _check_references(rows: list[_Row], existing: dict[str, Unit],
     for row in rows:
         if _parent_loop(row.code, by_code, existing):
             result.errors.append(RowError(row.line, "parent_loop", row.code))
+        if row.successor and row.valid_to is not None and dates(row.successor) is not None:
+            first, last = dates(row.successor)
+            day_after = row.valid_to + timedelta(days=1)
+            if row.successor == row.code or not (
+                    first <= day_after and (last is None or last >= day_after)):
+                result.errors.append(RowError(row.line, "successor_not_in_force",
+                                              row.successor))
 
 
 def _parent_loop(code: str, by_code: dict[str, _Row], existing: dict[str, Unit]) -> bool:
@@ -273,42 +309,56 @@ def _successors(rows: list[_Row], existing: dict[str, Unit]) -> dict[str, str]:
 
 
 def _orphans(rows: list[_Row], existing: dict[str, Unit], successors: dict[str, str]
-             ) -> list[str]:
-    """What would be left on a unit that ends with nowhere to go."""
-    ending = [existing[row.code].id for row in rows
+             ) -> list[Orphan]:
+    """What would be left on a unit that ends with nowhere to go: active counters and their
+    working QR codes, active staff, the indices it owns, and units below it that do not
+    end."""
+    ending = {existing[row.code].id: row.code for row in rows
               if row.valid_to is not None and row.code in existing
-              and row.code not in successors]
+              and row.code not in successors}
     if not ending:
         return []
-    codes = {unit.id: unit.code for unit in existing.values()}
-    found: dict[int, list[str]] = {}
-
-    def note(unit_id: int, what: str) -> None:
-        found.setdefault(unit_id, []).append(what)
-
+    ids = list(ending)
+    found: list[Orphan] = []
     for unit_id, n in db.session.execute(
         sa.select(Counter.unit_id, sa.func.count()).where(
-            Counter.unit_id.in_(ending), Counter.is_active.is_(True)).group_by(Counter.unit_id)
+            Counter.unit_id.in_(ids), Counter.is_active.is_(True)).group_by(Counter.unit_id)
     ):
-        note(unit_id, f"{n} counter(s)")
+        found.append(Orphan(ending[unit_id], "counters", str(n)))
     for unit_id, n in db.session.execute(
         sa.select(Counter.unit_id, sa.func.count()).join(QrToken).where(
-            Counter.unit_id.in_(ending), QrToken.revoked_at.is_(None),
-            QrToken.replaced_by_id.is_(None)).group_by(Counter.unit_id)
+            Counter.unit_id.in_(ids), Counter.is_active.is_(True),
+            QrToken.revoked_at.is_(None), QrToken.replaced_by_id.is_(None))
+        .group_by(Counter.unit_id)
     ):
-        note(unit_id, f"{n} QR code(s)")
+        found.append(Orphan(ending[unit_id], "qr_codes", str(n)))
     for unit_id, n in db.session.execute(
         sa.select(User.unit_id, sa.func.count()).where(
-            User.unit_id.in_(ending), User.is_active.is_(True)).group_by(User.unit_id)
+            User.unit_id.in_(ids), User.is_active.is_(True)).group_by(User.unit_id)
     ):
-        note(unit_id, f"{n} staff account(s)")
+        found.append(Orphan(ending[unit_id], "staff", str(n)))
     for unit_id, index_code in db.session.execute(
         sa.select(IndexDefinition.owner_unit_id, IndexDefinition.code).where(
-            IndexDefinition.owner_unit_id.in_(ending))
+            IndexDefinition.owner_unit_id.in_(ids))
     ):
-        note(unit_id, f"owner office of {index_code}, to which its alerts report")
-    return [f"{codes[unit_id]}: {', '.join(items)}" for unit_id, items in sorted(
-        found.items(), key=lambda item: codes[item[0]])]
+        found.append(Orphan(ending[unit_id], "index_owner", index_code))
+    found += _open_below(rows, existing, ending)
+    order = ("counters", "qr_codes", "staff", "index_owner", "open_units")
+    return sorted(found, key=lambda orphan: (orphan.unit, order.index(orphan.what)))
+
+
+def _open_below(rows: list[_Row], existing: dict[str, Unit], ending: dict[int, str]
+                ) -> list[Orphan]:
+    """Units that would stay open under a unit that ends (the file's values first)."""
+    in_file = {row.code: row for row in rows}
+    open_below: dict[str, int] = {}
+    for unit in existing.values():
+        row = in_file.get(unit.code)
+        parent = row.parent if row else (unit.parent.code if unit.parent else "")
+        ends = row.valid_to if row else unit.valid_to
+        if parent in ending.values() and ends is None:
+            open_below[parent] = open_below.get(parent, 0) + 1
+    return [Orphan(code, "open_units", str(n)) for code, n in open_below.items()]
 
 
 def _store(rows: list[_Row], existing: dict[str, Unit], successors: dict[str, str],
@@ -320,33 +370,30 @@ def _store(rows: list[_Row], existing: dict[str, Unit], successors: dict[str, st
             unit = units[row.code] = Unit(code=row.code)
             db.session.add(unit)
             result.created += 1
-        elif _differs(unit, row, units, successors):
+        elif _differs(unit, row, successors):
             result.updated += 1
         else:
             result.unchanged += 1
         unit.name_vi, unit.name_en, unit.kind = row.name_vi, row.name_en, row.kind
         unit.valid_from, unit.valid_to, unit.email = row.valid_from, row.valid_to, row.email
-    db.session.flush()  # ids for the links below
     for row in rows:
         unit = units[row.code]
-        unit.parent_id = units[row.parent].id if row.parent else None
+        unit.parent = units[row.parent] if row.parent else None
         successor = successors.get(row.code)
-        unit.successor_id = units[successor].id if successor else None
-        wanted = {units[code].id: share for code, share in row.predecessors}
-        stored = {link.predecessor_id: link for link in unit.predecessors}
-        for predecessor_id, link in stored.items():
-            if predecessor_id not in wanted:
+        unit.successor = units[successor] if successor else None
+        wanted = {code: share for code, share in row.predecessors}
+        for link in list(unit.predecessors):
+            if link.predecessor.code not in wanted:
+                unit.predecessors.remove(link)
                 db.session.delete(link)
-        for predecessor_id, share in wanted.items():
-            if predecessor_id in stored:
-                stored[predecessor_id].share = share
             else:
-                db.session.add(UnitLineage(unit_id=unit.id, predecessor_id=predecessor_id,
-                                           share=share))
+                link.share = wanted.pop(link.predecessor.code)
+        for code, share in wanted.items():
+            unit.predecessors.append(UnitLineage(predecessor=units[code], share=share))
     db.session.flush()
 
 
-def _differs(unit: Unit, row: _Row, units: dict[str, Unit], successors: dict[str, str]) -> bool:
+def _differs(unit: Unit, row: _Row, successors: dict[str, str]) -> bool:
     links = {(link.predecessor.code, round(link.share, 9)) for link in unit.predecessors}
     return (
         (unit.name_vi, unit.name_en, unit.kind, unit.valid_from, unit.valid_to, unit.email)
@@ -357,12 +404,23 @@ def _differs(unit: Unit, row: _Row, units: dict[str, Unit], successors: dict[str
     )
 
 
-def move_to_successors(today: date, *, user_id: int | None = None) -> int:
+@dataclass
+class Moved:
+    counters: int = 0
+    #: Unit managers left where they were (their successor is of another level).
+    staff_left: list[str] = field(default_factory=list)
+
+
+def move_to_successors(today: date, *, user_id: int | None = None) -> Moved:
     """Everything still attached to a unit that has ended (before ``today``) moves to its
     successor in force, following a chain of successors: active counters with their QR
     codes (a counter whose code the successor already uses takes the old unit's code as a
-    prefix), staff accounts, and the ownership of indices. Returns the counters moved."""
-    moved = 0
+    prefix), staff accounts, and the ownership of indices.
+
+    A unit manager moves only to a successor of the same kind: the manager of a district
+    that ended into its city would otherwise see the whole city. They stay, still seeing
+    the ended unit's history, and are listed to be reassigned."""
+    moved = Moved()
     ended = db.session.scalars(sa.select(Unit).where(
         Unit.valid_to < today, Unit.successor_id.is_not(None)).order_by(Unit.code)).all()
     for unit in ended:
@@ -371,8 +429,11 @@ def move_to_successors(today: date, *, user_id: int | None = None) -> int:
             continue
         for counter in [c for c in unit.counters if c.is_active]:
             _move_counter(counter, unit, target, user_id)
-            moved += 1
+            moved.counters += 1
         for user in db.session.scalars(sa.select(User).where(User.unit_id == unit.id)):
+            if user.role == Role.UNIT_MANAGER and target.kind != unit.kind:
+                moved.staff_left.append(user.email)
+                continue
             user.unit_id = target.id
             db.session.add(AuditEntry(user_id=user_id, action="user.move", subject=user.email,
                                       details={"from": unit.code, "to": target.code}))

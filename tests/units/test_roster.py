@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import filled_survey
 
-from satisfaction.db.accounts import User
+from satisfaction.db.accounts import Role, User
 from satisfaction.db.catalogue import IndexDefinition
 from satisfaction.db.codes import QrToken
 from satisfaction.db.responses import Response
@@ -31,9 +31,9 @@ def test_the_district_1_merger_moves_counters_staff_and_owners_and_the_codes_kee
         app, client, runner, demo):
     result = runner.invoke(args=["units", "import", str(UNITS_FILE)])
     assert result.exit_code == 0, result.output
-    # 16 units of the 2022 demo get their end, 10 are new (the city, 5 departments, 4 wards);
+    # 23 units of the 2022 demo get their end, 10 are new (the city, 5 departments, 4 wards);
     # the district's and the 10 wards' counters move on.
-    assert "26 units: 10 created, 16 updated, 0 unchanged; 11 counter(s) moved." in result.output
+    assert "33 units: 10 created, 23 updated, 0 unchanged; 11 counter(s) moved." in result.output
     with app.app_context():
         ben_nghe, sai_gon = unit("Q1-BN"), unit("P-SG")
         assert (ben_nghe.valid_to, ben_nghe.successor.code) == (date(2025, 6, 30), "P-SG")
@@ -62,7 +62,7 @@ def test_the_district_1_merger_moves_counters_staff_and_owners_and_the_codes_kee
 
     again = runner.invoke(args=["units", "import", str(UNITS_FILE)])
     assert again.exit_code == 0, again.output
-    assert "26 units: 0 created, 0 updated, 26 unchanged; 0 counter(s) moved." in again.output
+    assert "33 units: 0 created, 0 updated, 33 unchanged; 0 counter(s) moved." in again.output
 
 
 def test_an_import_that_would_orphan_a_qr_code_is_refused_and_stores_nothing(app, runner,
@@ -115,6 +115,10 @@ def test_a_counter_answers_for_the_successor_from_the_merger_day_until_it_moves(
             token, today=datetime(*day, 3, 0, tzinfo=UTC)).unit_code
         assert on((2025, 6, 30)) == "Q1-BN"
         assert on((2025, 7, 1)) == "P-SG"
+        # The merger day begins at midnight in Hà Nội, 17:00 UTC the day before.
+        at = lambda hour, minute: resolve.find_target(  # noqa: E731
+            token, today=datetime(2025, 6, 30, hour, minute, tzinfo=UTC)).unit_code
+        assert (at(16, 59), at(17, 30)) == ("Q1-BN", "P-SG")
         counter = db.session.scalar(sa.select(Counter).join(QrToken).where(
             QrToken.token == token))
         assert counter.unit.code == "Q1-BN"
@@ -162,7 +166,7 @@ def test_the_administrator_imports_the_list_on_its_page_and_others_may_not(app, 
         "csrf_token": token, "file": (io.BytesIO(orphaning), "units.csv")},
         content_type="multipart/form-data")
     assert refused.status_code == 422
-    assert "Q1-BN: 1 counter(s), 1 QR code(s)" in refused.get_data(as_text=True)
+    assert "Q1-BN: 1 quầy, 1 mã QR" in refused.get_data(as_text=True)
     with app.app_context():
         assert unit("Q1-BN").valid_to is None
     done = client.post("/admin/units/import", data={
@@ -170,5 +174,79 @@ def test_the_administrator_imports_the_list_on_its_page_and_others_may_not(app, 
         content_type="multipart/form-data")
     text = done.get_data(as_text=True)
     assert done.status_code == 200, text[:2000]
-    assert "26 đơn vị: 10 đơn vị thêm mới, 16 đơn vị cập nhật" in text
+    assert "33 đơn vị: 10 đơn vị thêm mới, 23 đơn vị cập nhật" in text
     assert "Q1-NTB (25 %), Q1-BN" in text or "Q1-BN, Q1-NTB (25 %)" in text
+
+
+def test_a_list_without_some_columns_keeps_what_is_stored_in_them(app, runner, demo, tmp_path):
+    assert runner.invoke(args=["units", "import", str(UNITS_FILE)]).exit_code == 0
+    file = tmp_path / "names.csv"
+    file.write_text("code,name_vi,kind,valid_from\n"
+                    "P-SG,Phường Sài Gòn (mới),ward,2025-07-01\n"
+                    "Q1-BN,Phường Bến Nghé,ward,2000-01-01\n", encoding="utf-8")
+    result = runner.invoke(args=["units", "import", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "2 units: 0 created, 1 updated, 1 unchanged" in result.output
+    with app.app_context():
+        sai_gon, ben_nghe = unit("P-SG"), unit("Q1-BN")
+        assert sai_gon.name_vi == "Phường Sài Gòn (mới)" and sai_gon.name_en == "Sai Gon Ward"
+        assert sai_gon.parent.code == "HCM" and sai_gon.email == "saigon@hcm.example.vn"
+        assert {(link.predecessor.code, link.share) for link in sai_gon.predecessors} == {
+            ("Q1-BN", 1.0), ("Q1-NTB", 0.25)}
+        assert (ben_nghe.valid_to, ben_nghe.successor.code) == (date(2025, 6, 30), "P-SG")
+
+
+def test_a_successor_changed_before_the_merger_day_takes_the_counter(app, demo):
+    token = demo.survey_tokens["Q1-NTB"]
+    changed = UNITS_FILE.read_text(encoding="utf-8").replace(
+        "Q1-NTB,Phường Nguyễn Thái Bình,Nguyen Thai Binh Ward,ward,Q1,2000-01-01,2025-06-30,,",
+        "Q1-NTB,Phường Nguyễn Thái Bình,Nguyen Thai Binh Ward,ward,Q1,2000-01-01,2025-06-30,"
+        "P-SG,")
+    assert changed != UNITS_FILE.read_text(encoding="utf-8")
+    with app.app_context():
+        assert not import_units(UNITS_FILE.read_bytes(), today=date(2025, 6, 1)).errors
+        db.session.commit()
+        assert unit("Q1-NTB").successor.code == "P-BT"
+        assert not import_units(changed.encode(), today=date(2025, 6, 1)).errors
+        db.session.commit()
+        assert unit("Q1-NTB").successor.code == "P-SG"
+        assert resolve.find_target(token, today=datetime(2025, 7, 1, 3, tzinfo=UTC)
+                                   ).unit_code == "P-SG"
+        from satisfaction.units.roster import move_to_successors
+
+        assert move_to_successors(date(2025, 7, 1)).counters == 11
+        db.session.commit()
+        counter = db.session.scalar(sa.select(Counter).join(QrToken).where(
+            QrToken.token == token))
+        assert counter.unit.code == "P-SG"
+
+
+def test_a_successor_must_be_in_force_the_day_after_the_end(app, demo):
+    data = (HEADER + "P-LATE,Phường Muộn,Late Ward,ward,,2025-08-01,,,,\n"
+            "Q1-BN,Phường Bến Nghé,Ben Nghe Ward,ward,Q1,2000-01-01,2025-06-30,P-LATE,,\n"
+            "Q1-TD,Phường Tân Định,Tan Dinh Ward,ward,Q1,2000-01-01,2025-06-30,Q1-TD,,\n"
+            ).encode()
+    with app.app_context():
+        problems = [(e.line, e.problem, e.detail) for e in import_units(data).errors]
+        db.session.rollback()
+        assert unit("P-LATE") is None and unit("Q1-BN").valid_to is None
+    assert problems == [(3, "successor_not_in_force", "P-LATE"),
+                        (4, "successor_not_in_force", "Q1-TD")]
+
+
+def test_a_district_manager_is_not_moved_into_the_city_and_is_listed(app, runner, demo):
+    from factories import gen_user
+
+    gen_user(app, "chief@q1.example.vn", Role.UNIT_MANAGER.value, "Q1")
+    gen_user(app, "head@bennghe.example.vn", Role.UNIT_MANAGER.value, "Q1-BN")
+    result = runner.invoke(args=["units", "import", str(UNITS_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "chief@q1.example.vn" in result.output
+    assert "head@bennghe.example.vn" not in result.output
+    with app.app_context():
+        users = dict(db.session.execute(sa.select(User.email, Unit.code).join(
+            Unit, Unit.id == User.unit_id)).all())
+        # The district's manager would see the whole city; a ward's manager goes on to the
+        # ward that took its ward over.
+        assert users["chief@q1.example.vn"] == "Q1"
+        assert users["head@bennghe.example.vn"] == "P-SG"
