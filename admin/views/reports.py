@@ -12,7 +12,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -26,6 +25,7 @@ from satisfaction.reporting import exports
 from satisfaction.reporting.charts import trend_svg
 from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, unit_report
 from satisfaction.units.tree import in_display_order
+from satisfaction.web.numbers import format_decimal
 
 from .. import bp
 

@@ -57,6 +57,31 @@ def any_response() -> bool:
     return db.session.scalar(sa.select(sa.exists().where(Response.id.is_not(None))))
 
 
+#: What citizens write in the free-text box, by how the visit went; about one in twelve
+#: writes something, more often after a bad visit.
+COMMENTS_GOOD = (
+    "Cán bộ hướng dẫn tận tình, chu đáo.",
+    "Thủ tục nhanh gọn, trả kết quả đúng hẹn.",
+    "Nơi tiếp dân sạch sẽ, có đủ chỗ ngồi chờ.",
+    "Rất hài lòng, cảm ơn các anh chị ở bộ phận một cửa.",
+    "Nộp hồ sơ trực tuyến thuận tiện, không phải đi lại nhiều.",
+)
+COMMENTS_BAD = (
+    "Phải chờ lâu, nên mở thêm quầy vào giờ cao điểm.",
+    "Hồ sơ bị trả lại nhiều lần, hướng dẫn chưa rõ ràng.",
+    "Thiếu chỗ để xe và chỗ ngồi chờ cho người cao tuổi.",
+    "Trả kết quả trễ hẹn mà không được báo trước.",
+    "Máy lấy số thứ tự hay bị hỏng, không biết đến lượt mình.",
+)
+
+
+def _comment(rng: random.Random, given: dict[str, int | None]) -> str | None:
+    low = sum(1 for value in given.values() if value is not None and value <= 3)
+    if rng.random() >= (0.2 if low * 4 >= len(given) else 0.06):
+        return None
+    return rng.choice(COMMENTS_BAD if low * 4 >= len(given) else COMMENTS_GOOD)
+
+
 def _answer(rng: random.Random, quality: float) -> int | None:
     r = rng.random()
     if r < 0.03:
@@ -81,6 +106,8 @@ def generate(
     from satisfaction.db.catalogue import QuestionnaireVersion
 
     rng = random.Random(seed)
+    # Comments draw from their own sequence: the answers of a seed stay what they were.
+    comment_rng = random.Random(seed + 7919)
     version = db.session.get(QuestionnaireVersion, version_id)
     definition = definition_of(version.id, version.checksum)
     items = [item.code for item in definition.scored_items()]
@@ -113,7 +140,7 @@ def generate(
                 "counter_id": place.counter_id, "respondent_kind": "citizen",
                 "channel": "web", "locale": "vi",
                 "submitted_at": moment.astimezone(UTC).replace(tzinfo=None),
-                "status": "accepted",
+                "status": "accepted", "comment": None,
             })
             key = (day, place.unit_id, version_id)
             responses[key] = responses.get(key, 0) + 1
@@ -123,6 +150,7 @@ def generate(
                 answer_rows.append((next_id, code, value))
                 k = (day, place.unit_id, version_id, code, value or NO_OPINION_KEY)
                 daily[k] = daily.get(k, 0) + 1
+            response_rows[-1]["comment"] = _comment(comment_rng, given)
             for (code, value), n in respondents.pseudo_counts(definition, given).items():
                 k = (day, place.unit_id, version_id, code, value)
                 daily[k] = daily.get(k, 0) + n

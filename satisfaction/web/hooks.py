@@ -6,10 +6,11 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from flask import Response, current_app, request, session
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, get_locale
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from satisfaction.extensions import db
+from satisfaction.web.numbers import format_decimal
 
 
 def select_locale() -> str:
