@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
@@ -193,9 +194,11 @@ def import_units():
 def _orphan_text(orphan: roster.Orphan) -> str:
     if orphan.what == "index_owner":
         return _("owner office of the index %(code)s", code=orphan.detail)
+    n = int(orphan.detail)
     return {
-        "counters": _("%(n)s counters", n=orphan.detail),
-        "qr_codes": _("%(n)s QR codes", n=orphan.detail),
-        "staff": _("%(n)s staff accounts", n=orphan.detail),
-        "open_units": _("%(n)s units below it that do not end", n=orphan.detail),
-    }[orphan.what]
+        "counters": lambda: ngettext("%(num)s counter", "%(num)s counters", n),
+        "qr_codes": lambda: ngettext("%(num)s QR code", "%(num)s QR codes", n),
+        "staff": lambda: ngettext("%(num)s staff account", "%(num)s staff accounts", n),
+        "open_units": lambda: ngettext("%(num)s unit below it that does not end",
+                                       "%(num)s units below it that do not end", n),
+    }[orphan.what]()

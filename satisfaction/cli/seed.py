@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import click
 from flask.cli import AppGroup
 
+from satisfaction import clock
 from satisfaction.catalogue.lookup import newest_version
 from satisfaction.demo.city import SURVEY_WARD, seed_city_demo
 from satisfaction.demo.scale import seed_scale
@@ -54,7 +55,7 @@ def seed_responses(count: int, days: int, first: str | None, questionnaire: str,
     version = newest_version(questionnaire)
     if version is None:
         raise click.ClickException(f"unknown questionnaire {questionnaire}")
-    end = date.today() - timedelta(days=1)
+    end = clock.today() - timedelta(days=1)
     if first:
         try:
             start = date.fromisoformat(first)

@@ -50,5 +50,5 @@ def units_apply() -> None:
 
 def _warn_staff_left(emails: list[str]) -> None:
     if emails:
-        click.echo("Unit managers left on an ended unit (its successor is of another level; "
-                   "reassign them): " + ", ".join(emails), err=True)
+        click.echo("Unit managers and index owners left on an ended unit (its successor is "
+                   "not at the same level; reassign them): " + ", ".join(emails), err=True)

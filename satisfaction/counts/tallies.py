@@ -61,7 +61,10 @@ class Tallies:
         """Add the counts of other tallies' units under the key ``into`` (and to the months),
         each multiplied by its share: ``parts`` are (tallies of those units only, the units,
         the share). Shares are summed first and rounded once, half up, per value (an
-        estimate when a share is below 1). Returns the number of responses carried."""
+        estimate when a share is below 1). Each count is rounded on its own, so an item's
+        answers may come to one more or less than the responses carried (half of one answer
+        4 and half of one answer 5: one response, two answers). Returns the number of
+        responses carried."""
         units: dict[str, dict] = {}
         months: dict[Month, dict[str, dict]] = {}
         responses = 0.0

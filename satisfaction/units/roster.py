@@ -63,6 +63,9 @@ MAX_ROWS = 50_000
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _SHARE_TOLERANCE = 1e-6
+#: The level below the province since 1 July 2025: a merger keeps its accounts' level.
+GRASSROOTS = frozenset({UnitKind.WARD, UnitKind.COMMUNE, UnitKind.SPECIAL_ZONE})
+UNIT_SCOPED_ROLES = frozenset({Role.UNIT_MANAGER, Role.INDEX_OWNER})
 
 
 @dataclass
@@ -123,12 +126,15 @@ def import_units(data: bytes, *, user_id: int | None = None,
     rows = _read(decode(data), result, existing)
     if not result.rows:
         raise ImportRefused("no_rows")
+    successors: dict[str, str] = {}
     if not result.errors:
         _check_references(rows, existing, result)
+    if not result.errors:
+        successors = _successors(rows, existing)
+        _check_successors(rows, existing, successors, result)
     if result.errors:
         result.errors.sort(key=lambda error: error.line)
         return result
-    successors = _successors(rows, existing)
     result.orphans = _orphans(rows, existing, successors)
     if result.orphans:
         by_unit: dict[str, list[str]] = {}
@@ -164,14 +170,15 @@ def _read(text: str, result: UnitImportResult, existing: dict[str, Unit]) -> lis
 def _completed(cells: dict[str, str], present: set[str], stored: Unit | None
                ) -> dict[str, str]:
     """The row's cells, with the stored unit's values for the columns the file leaves out
-    (a list of names alone renames units; it does not reopen them or cut their links)."""
+    (a list of names alone renames units; it does not reopen them or cut their links).
+    The successor is not among them: without the column, the unit that takes the largest
+    share is chosen again, else the stored successor stays (``_successors``)."""
     if stored is None:
         return cells
     kept = {
         "name_en": stored.name_en,
         "parent": stored.parent.code if stored.parent else "",
         "valid_to": stored.valid_to.isoformat() if stored.valid_to else "",
-        "successor": stored.successor.code if stored.successor else "",
         "predecessors": ";".join(f"{link.predecessor.code}:{link.share}"
                                  for link in stored.predecessors),
         "email": stored.email or "",
@@ -237,10 +244,7 @@ def _check_references(rows: list[_Row], existing: dict[str, Unit],
     by_code = {row.code: row for row in rows}
 
     def dates(code: str) -> tuple[date, date | None] | None:
-        if code in by_code:
-            return by_code[code].valid_from, by_code[code].valid_to
-        unit = existing.get(code)
-        return (unit.valid_from, unit.valid_to) if unit else None
+        return _dates(code, by_code, existing)
 
     given: dict[str, float] = {}
     for row in rows:
@@ -262,13 +266,31 @@ def _check_references(rows: list[_Row], existing: dict[str, Unit],
     for row in rows:
         if _parent_loop(row.code, by_code, existing):
             result.errors.append(RowError(row.line, "parent_loop", row.code))
-        if row.successor and row.valid_to is not None and dates(row.successor) is not None:
-            first, last = dates(row.successor)
-            day_after = row.valid_to + timedelta(days=1)
-            if row.successor == row.code or not (
-                    first <= day_after and (last is None or last >= day_after)):
-                result.errors.append(RowError(row.line, "successor_not_in_force",
-                                              row.successor))
+
+
+def _dates(code: str, by_code: dict[str, _Row], existing: dict[str, Unit]
+           ) -> tuple[date, date | None] | None:
+    """A unit's first and last day, the file's values first; None if it is unknown."""
+    if code in by_code:
+        return by_code[code].valid_from, by_code[code].valid_to
+    unit = existing.get(code)
+    return (unit.valid_from, unit.valid_to) if unit else None
+
+
+def _check_successors(rows: list[_Row], existing: dict[str, Unit],
+                      successors: dict[str, str], result: UnitImportResult) -> None:
+    """The successor of a unit that ends (given, taken by the largest share, or stored) is
+    in force on the day after the end: otherwise its codes would answer for nobody."""
+    by_code = {row.code: row for row in rows}
+    for row in rows:
+        successor = successors.get(row.code)
+        if not successor or row.valid_to is None:
+            continue
+        first, last = _dates(successor, by_code, existing)
+        day_after = row.valid_to + timedelta(days=1)
+        if successor == row.code or not (
+                first <= day_after and (last is None or last >= day_after)):
+            result.errors.append(RowError(row.line, "successor_not_in_force", successor))
 
 
 def _parent_loop(code: str, by_code: dict[str, _Row], existing: dict[str, Unit]) -> bool:
@@ -351,12 +373,13 @@ def _open_below(rows: list[_Row], existing: dict[str, Unit], ending: dict[int, s
                 ) -> list[Orphan]:
     """Units that would stay open under a unit that ends (the file's values first)."""
     in_file = {row.code: row for row in rows}
+    ending_codes = set(ending.values())
     open_below: dict[str, int] = {}
-    for unit in existing.values():
-        row = in_file.get(unit.code)
+    for code in in_file.keys() | existing.keys():
+        row, unit = in_file.get(code), existing.get(code)
         parent = row.parent if row else (unit.parent.code if unit.parent else "")
         ends = row.valid_to if row else unit.valid_to
-        if parent in ending.values() and ends is None:
+        if parent in ending_codes and ends is None:
             open_below[parent] = open_below.get(parent, 0) + 1
     return [Orphan(code, "open_units", str(n)) for code, n in open_below.items()]
 
@@ -376,6 +399,9 @@ def _store(rows: list[_Row], existing: dict[str, Unit], successors: dict[str, st
             result.unchanged += 1
         unit.name_vi, unit.name_en, unit.kind = row.name_vi, row.name_en, row.kind
         unit.valid_from, unit.valid_to, unit.email = row.valid_from, row.valid_to, row.email
+    # The new units get their ids before they point at each other (a parent and a successor
+    # in both directions would otherwise be a cycle for the unit of work).
+    db.session.flush()
     for row in rows:
         unit = units[row.code]
         unit.parent = units[row.parent] if row.parent else None
@@ -407,7 +433,8 @@ def _differs(unit: Unit, row: _Row, successors: dict[str, str]) -> bool:
 @dataclass
 class Moved:
     counters: int = 0
-    #: Unit managers left where they were (their successor is of another level).
+    #: Unit managers and index owners left where they were (their successor is not at
+    #: the same level).
     staff_left: list[str] = field(default_factory=list)
 
 
@@ -417,9 +444,11 @@ def move_to_successors(today: date, *, user_id: int | None = None) -> Moved:
     codes (a counter whose code the successor already uses takes the old unit's code as a
     prefix), staff accounts, and the ownership of indices.
 
-    A unit manager moves only to a successor of the same kind: the manager of a district
-    that ended into its city would otherwise see the whole city. They stay, still seeing
-    the ended unit's history, and are listed to be reassigned."""
+    An account whose access follows its unit (a unit manager, an index owner) moves only
+    from a ward, commune or special zone to another: the manager of a district, or of a
+    district's office, would otherwise see the whole city or own a city department's
+    index. They stay, seeing what they saw before, and are listed to be reassigned.
+    Deactivated accounts stay where they are."""
     moved = Moved()
     ended = db.session.scalars(sa.select(Unit).where(
         Unit.valid_to < today, Unit.successor_id.is_not(None)).order_by(Unit.code)).all()
@@ -430,8 +459,10 @@ def move_to_successors(today: date, *, user_id: int | None = None) -> Moved:
         for counter in [c for c in unit.counters if c.is_active]:
             _move_counter(counter, unit, target, user_id)
             moved.counters += 1
-        for user in db.session.scalars(sa.select(User).where(User.unit_id == unit.id)):
-            if user.role == Role.UNIT_MANAGER and target.kind != unit.kind:
+        for user in db.session.scalars(sa.select(User).where(
+                User.unit_id == unit.id, User.is_active.is_(True)).order_by(User.email)):
+            if user.role in UNIT_SCOPED_ROLES and not (
+                    unit.kind in GRASSROOTS and target.kind in GRASSROOTS):
                 moved.staff_left.append(user.email)
                 continue
             user.unit_id = target.id

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
 
@@ -19,6 +20,6 @@ def _pattern(format: str) -> NumberPattern:
 def format_decimal(number: float | int | Decimal, format: str | None = None) -> str:
     """``flask_babel.format_decimal``: the same rounding (half even on the decimal value)
     and the same separators."""
-    locale = get_locale()
+    locale = get_locale() or Locale.parse("vi")
     pattern = _pattern(format) if format else locale.decimal_formats[None]
     return pattern.apply(number, locale)

@@ -151,6 +151,7 @@ def test_the_administrator_imports_the_list_on_its_page_and_others_may_not(app, 
     from helpers import read_form
 
     gen_user(app, "clerk@q1.example.vn", "reviewer")
+    gen_user(app, "chief@q1.example.vn", "unit_manager", "Q1")
     sign_in(client, "clerk@q1.example.vn")
     assert client.get("/admin/units/import").status_code == 403
     client = app.test_client()
@@ -175,6 +176,7 @@ def test_the_administrator_imports_the_list_on_its_page_and_others_may_not(app, 
     text = done.get_data(as_text=True)
     assert done.status_code == 200, text[:2000]
     assert "33 đơn vị: 10 đơn vị thêm mới, 23 đơn vị cập nhật" in text
+    assert "đơn vị kế thừa không cùng cấp" in text and "<li>chief@q1.example.vn</li>" in text
     assert "Q1-NTB (25 %), Q1-BN" in text or "Q1-BN, Q1-NTB (25 %)" in text
 
 
@@ -234,19 +236,70 @@ def test_a_successor_must_be_in_force_the_day_after_the_end(app, demo):
                         (4, "successor_not_in_force", "Q1-TD")]
 
 
-def test_a_district_manager_is_not_moved_into_the_city_and_is_listed(app, runner, demo):
+def test_district_managers_and_owners_are_not_moved_into_the_city_and_are_listed(
+        app, runner, demo):
     from factories import gen_user
 
     gen_user(app, "chief@q1.example.vn", Role.UNIT_MANAGER.value, "Q1")
+    gen_user(app, "justice@q1.example.vn", Role.UNIT_MANAGER.value, "Q1-TP")
+    gen_user(app, "sipas@q1.example.vn", Role.INDEX_OWNER.value, "Q1-VP")
     gen_user(app, "head@bennghe.example.vn", Role.UNIT_MANAGER.value, "Q1-BN")
+    gen_user(app, "gone@bennghe.example.vn", Role.UNIT_MANAGER.value, "Q1-BN")
+    with app.app_context():
+        db.session.scalar(sa.select(User).where(
+            User.email == "gone@bennghe.example.vn")).is_active = False
+        db.session.commit()
     result = runner.invoke(args=["units", "import", str(UNITS_FILE)])
     assert result.exit_code == 0, result.output
-    assert "chief@q1.example.vn" in result.output
-    assert "head@bennghe.example.vn" not in result.output
+    assert ("reassign them): chief@q1.example.vn, justice@q1.example.vn, "
+            "sipas@q1.example.vn") in result.output
+    assert "bennghe" not in result.output
     with app.app_context():
         users = dict(db.session.execute(sa.select(User.email, Unit.code).join(
             Unit, Unit.id == User.unit_id)).all())
-        # The district's manager would see the whole city; a ward's manager goes on to the
-        # ward that took its ward over.
+        # The district's manager would see the whole city, its justice office's manager the
+        # city's department, the owner of SIPAS in the district the city's SIPAS; a ward's
+        # manager goes on to the ward that took its ward over.
         assert users["chief@q1.example.vn"] == "Q1"
+        assert users["justice@q1.example.vn"] == "Q1-TP"
+        assert users["sipas@q1.example.vn"] == "Q1-VP"
         assert users["head@bennghe.example.vn"] == "P-SG"
+        assert users["gone@bennghe.example.vn"] == "Q1-BN"  # deactivated: left alone
+    again = runner.invoke(args=["units", "apply"])
+    assert "chief@q1.example.vn, justice@q1.example.vn" in again.output  # until reassigned
+
+
+def test_a_successor_chosen_by_its_share_must_be_in_force_too(app, demo):
+    data = (HEADER + "P-LATE,Phường Muộn,Late Ward,ward,,2025-08-01,,,Q1-BN,\n"
+            "Q1-BN,Phường Bến Nghé,Ben Nghe Ward,ward,Q1,2000-01-01,2025-06-30,,,\n").encode()
+    with app.app_context():
+        problems = [(e.line, e.problem, e.detail) for e in import_units(data).errors]
+        db.session.rollback()
+    assert problems == [(3, "successor_not_in_force", "P-LATE")]
+
+
+def test_new_units_may_point_at_each_other(app, demo):
+    # A city that lasts half a year, then hands over to the ward below it.
+    data = (HEADER + "T-A,Phường A,Ward A,ward,T-B,2025-07-01,,,,\n"
+            "T-B,Đặc khu B,Zone B,special_zone,,2025-07-01,2025-12-31,T-A,,\n").encode()
+    with app.app_context():
+        result = import_units(data)
+        assert not result.errors and result.created == 2
+        db.session.commit()
+        assert unit("T-A").parent.code == "T-B" and unit("T-B").successor.code == "T-A"
+
+
+def test_a_code_resolved_before_midnight_is_not_reused_after_it(app, demo, monkeypatch):
+    """The remembered code of 30 June does not answer for Bến Nghé at 00:30 on the merger
+    day (17:30 UTC): the local day is part of what is remembered."""
+    token = demo.survey_tokens["Q1-BN"]
+    monkeypatch.setitem(app.config, "SURVEY_CODE_CACHE_SECONDS", 3600)
+    resolve._targets.clear()
+    with app.app_context():
+        assert not import_units(UNITS_FILE.read_bytes(), today=date(2025, 6, 1)).errors
+        db.session.commit()
+        monkeypatch.setattr(resolve, "utcnow", lambda: datetime(2025, 6, 30, 16, 59, tzinfo=UTC))
+        assert resolve.find_target(token).unit_code == "Q1-BN"
+        monkeypatch.setattr(resolve, "utcnow", lambda: datetime(2025, 6, 30, 17, 30, tzinfo=UTC))
+        assert resolve.find_target(token).unit_code == "P-SG"
+    resolve._targets.clear()
