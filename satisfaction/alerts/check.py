@@ -1,31 +1,36 @@
-"""The check: evaluate the rules, open and clear alerts, queue who is told.
+"""The check: run the rules' sequential watch, open, continue and clear alerts, queue who is
+told.
 
-A flag is evidence, not noise: a measure is tested only with at least ``min_n`` answers,
-the one-sided test's p-values of every unit and measure of a rule are adjusted together
-(Benjamini–Hochberg at the rule's false-flag rate), and a live alert exists at most once
-per rule and unit (a partial unique index), so a check run from cron every few minutes
-never opens a second alert or sends a second message.
+A flag is evidence, not noise, and a ward's own false-alert rate is bounded over time, not
+per run: each unit's daily answers feed the CUSUM of ``indices.sequential`` (the budget: at
+most one false alert in the rule's number of years for a unit at target), an alert clears
+only on evidence of recovery, and one re-opened within the rule's ``rejoin_days`` continues
+the same episode without a second message. A live alert exists at most once per rule and
+unit (a partial unique index), so a check run from cron every few minutes never opens a
+second alert or sends a second message. The values shown with an alert are the rule's
+window (e.g. the last 30 days): value, interval and answers of each measure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from satisfaction import clock
 from satisfaction.alerts.rules import measures_of, window_of
+from satisfaction.alerts.watch import LOOKBACK_DAYS, Watch, watch_units
 from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
-from satisfaction.counts.tallies import respondent_shares_by_week, tally
+from satisfaction.counts.tallies import tally
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.alerts import Alert, AlertRule, AlertState, InboxEntry, Notification
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.indices import periods, statistics
-from satisfaction.indices.measures import assess_measure, decline_evidence
+from satisfaction.indices.measures import assess_measure
 from satisfaction.units.tree import subtrees
 
 
@@ -37,80 +42,54 @@ class Finding:
     n: int
 
 
-def weekly_shares(rule: AlertRule, window: periods.Period, unit_ids) -> dict[int, dict[int, list]]:
-    """Per unit and week (0 = the oldest full week of the window, ending on its last day):
-    [sum of respondents' index shares, respondents]."""
-    weeks = window.days // 7
-    if weeks < 2:
-        return {}
-    first = window.end - timedelta(days=7 * weeks - 1)
-    return respondent_shares_by_week(source_of(rule.index).version_ids, unit_ids, first, weeks)
+def units_judged(day: date) -> tuple[list[Unit], list[Unit]]:
+    """(the units in force on ``day``, every unit). A ward merged away is not judged any
+    more: its successor is, on its own answers and its own target."""
+    every = db.session.scalars(sa.select(Unit).order_by(Unit.code)).all()
+    return [u for u in every if u.is_active_on(day)], list(every)
 
 
-def sustained_decline(rule: AlertRule, window: periods.Period, subtree, shares,
-                      units_watched: int) -> dict | None:
-    """The CUSUM evidence when a unit's weekly shares (over its subtree) declined below the
-    rule's target (``indices.measures.decline_evidence``)."""
-    series = []
-    for week in range(window.days // 7):
-        total, n = 0.0, 0
-        for unit_id in subtree:
-            s, c = shares.get(unit_id, {}).get(week, (0.0, 0))
-            total, n = total + s, n + c
-        series.append((min(round(total), n), n))
-    return decline_evidence(series, rule.target / 100, rule.min_n, units_watched)
-
-
-def evaluate(rule: AlertRule, today: date) -> tuple[periods.Period, list[Finding], dict]:
-    """Every unit's measures under the rule, with BH-adjusted states."""
+def evaluate(rule: AlertRule, window: periods.Period, units: list[Unit],
+             every: list[Unit]) -> dict[int, list[Finding]]:
+    """Every unit's measures over the rule's window: the evidence shown with an alert."""
     source = source_of(rule.index)
-    window = window_of(rule, today)
-    # The units in force on the window's last day: a ward merged away during the window is
-    # not judged any more (its successor is, on its own answers and its own target).
-    units = [u for u in db.session.scalars(sa.select(Unit).order_by(Unit.code))
-             if u.is_active_on(window.end)]
-    every = db.session.scalars(sa.select(Unit)).all()
     below = subtrees(every)
     tallies = tally(source.version_ids, [u.id for u in every], window, by_month=False)
     measures = measures_of(rule, source.definition)
     target = rule.target / 100
-    findings = []
+    findings: dict[int, list[Finding]] = {}
     for unit in units:
         counts, _responses = tallies.counts(below[unit.id])
-        for measure in measures:
-            assessment, n = assess_measure(source.definition, measure.code, counts, target,
-                                            rule.min_n)
-            findings.append(Finding(unit, measure.code, assessment, n))
-    adjusted = statistics.assess_many([f.assessment for f in findings], rule.false_flag_rate)
-    for finding, assessment in zip(findings, adjusted, strict=True):
-        finding.assessment = assessment
-    declines = {}
-    if rule.level in ("overall", "all") and rule.code is None:
-        shares = weekly_shares(rule, window, [u.id for u in every])
-        for unit in units:
-            decline = sustained_decline(rule, window, below[unit.id], shares, len(units))
-            if decline is not None:
-                declines[unit.id] = decline
-    return window, findings, declines
+        findings[unit.id] = [
+            Finding(unit, measure.code, *assess_measure(source.definition, measure.code, counts,
+                                                        target, rule.min_n))
+            for measure in measures]
+    return findings
 
 
 def _percent(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def _evidence(finding: Finding) -> dict:
+def _evidence(finding: Finding, watch: Watch | None = None, row: int = 0) -> dict:
     a = finding.assessment
-    return {
+    evidence = {
         "measure": finding.measure, "value": _percent(a.value), "n": finding.n,
         "low": _percent(a.interval.low if a.interval else None),
         "high": _percent(a.interval.high if a.interval else None),
-        "p": a.p_value, "adjusted_p": a.adjusted_p,
+        "p": a.p_value, "kind": "window",
     }
+    if watch is not None:
+        column = next(i for i, m in enumerate(watch.measures) if m.code == finding.measure)
+        evidence.update(kind="sequential", statistic=float(watch.statistic[row, column]),
+                        threshold=watch.design.threshold)
+    return evidence
 
 
 @dataclass
 class CheckReport:
     opened: list[Alert] = field(default_factory=list)
+    reopened: list[Alert] = field(default_factory=list)
     cleared: list[Alert] = field(default_factory=list)
     still_open: int = 0
     escalated: int = 0
@@ -143,32 +122,37 @@ def _inbox_users(alert: Alert, rule: AlertRule) -> list[int]:
 
 
 def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
-    """Evaluate every active rule, open and clear alerts, queue their notifications.
+    """Run every active rule as of ``today``: open, continue and clear alerts, queue their
+    notifications, escalate what waited too long.
 
     Safe to run often: a live alert is never opened twice (also under concurrent runs, by
     the unique index), and notifications are unique per alert and recipient.
     """
     today = today or clock.today()
-    now = utcnow()
+    # A check as of a past day stamps what it does at that day's end, so that its delays
+    # (escalation, episodes) count as they would have then.
+    now = min(utcnow(), clock.local_bounds(today, today)[1].astimezone(UTC))
     report = CheckReport()
     rules = db.session.scalars(sa.select(AlertRule).where(AlertRule.is_active.is_(True))
                                .order_by(AlertRule.id)).all()
+    units, every = units_judged(today)
     for rule in rules:
-        window, findings, declines = evaluate(rule, today)
+        window = window_of(rule, today)
+        findings = evaluate(rule, window, units, every)
+        watch = watch_units(rule, today - timedelta(days=LOOKBACK_DAYS - 1), today, units,
+                            every)
         live = {
             a.unit_id: a
             for a in db.session.scalars(sa.select(Alert).where(
                 Alert.rule_id == rule.id, Alert.state != AlertState.CLEARED.value))
         }
-        by_unit: dict[int, list[Finding]] = {}
-        for finding in findings:
-            by_unit.setdefault(finding.unit.id, []).append(finding)
-        for unit_id, unit_findings in by_unit.items():
-            _update_unit(_UnitCheck(rule, window, unit_findings, declines.get(unit_id),
-                                    live.get(unit_id), now, dry_run), report)
+        for row, unit in enumerate(watch.units):
+            _update_unit(_UnitCheck(rule, window, findings[unit.id], watch, row,
+                                    live.get(unit.id), now, dry_run), report)
+        judged = {u.id for u in units}
         for unit_id, alert in live.items():
-            if unit_id not in by_unit and alert.unit.valid_to is not None \
-                    and alert.unit.valid_to < window.end:
+            if unit_id not in judged and alert.unit.valid_to is not None \
+                    and alert.unit.valid_to < today:
                 _close_ended(alert, now, report, dry_run)
         if not dry_run:
             report.escalated += escalate(rule, now)
@@ -177,69 +161,92 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
 
 @dataclass(frozen=True)
 class _UnitCheck:
-    """One unit under one rule in one check: its findings, a decline, its live alert."""
+    """One unit under one rule in one check: its window's findings, its watch, its alert."""
 
     rule: AlertRule
     window: periods.Period
     findings: list[Finding]
-    decline: dict | None
+    watch: Watch
+    row: int
     alert: Alert | None
     now: datetime
     dry_run: bool
 
     @property
     def unit(self) -> Unit:
-        return self.findings[0].unit
+        return self.watch.units[self.row]
 
     @property
-    def flagged(self) -> list[Finding]:
-        return [f for f in self.findings if f.assessment.state == "below"]
+    def alerting(self) -> list[Finding]:
+        codes = set(self.watch.alerting_measures(self.row))
+        return [f for f in self.findings if f.measure in codes]
 
     def finding(self, measure: str) -> Finding | None:
         return {f.measure: f for f in self.findings}.get(measure)
 
+    def evidence(self) -> list[dict]:
+        """The measures in alert, then the window's criteria below target (lowest first)."""
+        alerting = self.alerting
+        codes = {f.measure for f in alerting}
+        target = self.rule.target / 100
+        lower = [f for f in self.findings if f.measure not in codes
+                 and f.assessment.state != "not_enough_data"
+                 and f.assessment.value is not None and f.assessment.value < target]
+        watched = [_evidence(f, self.watch, self.row) for f in alerting]
+        return sorted(watched, key=_lowest) + sorted(map(_evidence, lower), key=_lowest)
+
+
+def _lowest(evidence: dict) -> tuple[float, str]:
+    value = evidence["value"]
+    return (float("inf") if value is None else value, evidence["measure"])
+
 
 def _update_unit(unit_check: _UnitCheck, report: CheckReport) -> None:
-    """Refresh the unit's live alert, open one, or clear it."""
-    alert, flagged, decline = unit_check.alert, unit_check.flagged, unit_check.decline
+    """Refresh the unit's live alert, open (or continue) one, or clear it."""
+    alert = unit_check.alert
     if alert is not None:
         headline = unit_check.finding(alert.measure)
         alert.latest_value = _percent(headline.assessment.value) if headline else None
         alert.latest_at = unit_check.now
-    if flagged or decline:
-        evidence = [_evidence(f) for f in flagged] + ([decline] if decline else [])
+    if unit_check.alerting:
         if alert is not None:
-            alert.findings = evidence
+            if not unit_check.dry_run:
+                alert.findings = unit_check.evidence()
+                _deliver_to_inboxes(alert, unit_check.rule)
             report.still_open += 1
             return
-        _open(unit_check, evidence, report)
+        _open(unit_check, report)
     elif alert is not None:
         _clear(unit_check, report)
 
 
-def _open(unit_check: _UnitCheck, evidence: list[dict], report: CheckReport) -> None:
-    rule, unit, flagged, decline = (unit_check.rule, unit_check.unit, unit_check.flagged,
-                                    unit_check.decline)
-    # The index itself when it is below, else the lowest measure found below (for a
-    # decline alone: the index, whatever its state over the window).
-    top = next((f for f in flagged if f.measure == ""), None) or (min(
-        flagged, key=lambda f: (f.assessment.value, f.measure)) if flagged else
-        unit_check.finding(""))
+def _open(unit_check: _UnitCheck, report: CheckReport) -> None:
+    rule, unit, alerting = unit_check.rule, unit_check.unit, unit_check.alerting
+    # The index itself when it is in alert, else the lowest measure in alert.
+    top = next((f for f in alerting if f.measure == ""), None) or min(
+        alerting, key=lambda f: (f.assessment.value if f.assessment.value is not None
+                                 else float("inf"), f.measure))
     a = top.assessment
+    value = "no answers in the window" if a.value is None else f"{_percent(a.value):.1f}%"
+    earlier = _recent_episode(rule, unit, unit_check.now)
     report.lines.append(
-        f"open: rule {rule.id} {unit.code} {len(flagged)} measure(s) below "
-        f"{rule.target}%{', sustained decline' if decline else ''}, e.g. "
-        f"{top.measure or 'index'} {_percent(a.value):.1f}% (n={top.n}"
-        + (f", adjusted p={a.adjusted_p:.2g})" if a.adjusted_p is not None else ")"))
+        f"{'continue' if earlier else 'open'}: rule {rule.id} {unit.code} "
+        f"{len(alerting)} measure(s) below {rule.target}%, e.g. "
+        f"{top.measure or 'index'} {value} (n={top.n} over {rule.window_label})")
     if unit_check.dry_run:
+        return
+    evidence = unit_check.evidence()
+    if earlier is not None:
+        _continue(earlier, unit_check, top, evidence, report)
         return
     alert = Alert(
         rule_id=rule.id, unit_id=unit.id, measure=top.measure, findings=evidence,
         window_start=unit_check.window.start, window_end=unit_check.window.end,
-        value=_percent(a.value), low=_percent(a.interval.low if a.interval else None),
+        value=_percent(a.value),
+        low=_percent(a.interval.low if a.interval else None),
         high=_percent(a.interval.high if a.interval else None), n=top.n,
-        p_value=a.p_value, adjusted_p=a.adjusted_p, target=rule.target,
-        latest_value=_percent(a.value), latest_at=unit_check.now,
+        p_value=a.p_value, adjusted_p=None, target=rule.target,
+        latest_value=_percent(a.value), latest_at=unit_check.now, opened_at=unit_check.now,
     )
     # A concurrent check that opened the same alert makes this flush fail on the unique
     # index; the CLI then rolls back this whole run.
@@ -248,12 +255,45 @@ def _open(unit_check: _UnitCheck, evidence: list[dict], report: CheckReport) -> 
     alert.rule, alert.unit = rule, unit
     for channel, recipient in _recipients(alert, rule):
         db.session.add(Notification(alert_id=alert.id, channel=channel, recipient=recipient))
-    for user_id in _inbox_users(alert, rule):
-        db.session.add(InboxEntry(user_id=user_id, alert_id=alert.id))
+    _deliver_to_inboxes(alert, rule)
     db.session.add(AuditEntry(action="alerts.open", subject=str(alert.id), details={
-        "rule": rule.id, "unit": unit.code, "measures": [f.measure for f in flagged],
-        "decline": decline is not None}))
+        "rule": rule.id, "unit": unit.code, "measures": [f.measure for f in alerting]}))
     report.opened.append(alert)
+
+
+def _recent_episode(rule: AlertRule, unit: Unit, now: datetime) -> Alert | None:
+    """The unit's alert under this rule cleared within the rule's ``rejoin_days``: a new
+    flag continues it."""
+    since = now - timedelta(days=rule.rejoin_days)
+    return db.session.scalar(sa.select(Alert).where(
+        Alert.rule_id == rule.id, Alert.unit_id == unit.id,
+        Alert.state == AlertState.CLEARED.value, Alert.cleared_at >= since)
+        .order_by(Alert.cleared_at.desc()).limit(1))
+
+
+def _continue(alert: Alert, unit_check: _UnitCheck, top: Finding, evidence: list[dict],
+              report: CheckReport) -> None:
+    """The same episode goes on: no new message (the notifications are unique per alert)."""
+    alert.state = AlertState.OPEN.value
+    alert.cleared_at = None
+    alert.findings = evidence
+    alert.latest_value = _percent(top.assessment.value)
+    alert.latest_at = unit_check.now
+    db.session.flush()
+    _deliver_to_inboxes(alert, unit_check.rule)
+    db.session.add(AuditEntry(action="alerts.reopen", subject=str(alert.id), details={
+        "measures": [f.measure for f in unit_check.alerting]}))
+    report.reopened.append(alert)
+
+
+def _deliver_to_inboxes(alert: Alert, rule: AlertRule) -> None:
+    """Every user who should see the alert has it in their inbox, also those added after it
+    opened."""
+    have = set(db.session.scalars(sa.select(InboxEntry.user_id)
+                                  .where(InboxEntry.alert_id == alert.id)))
+    for user_id in _inbox_users(alert, rule):
+        if user_id not in have:
+            db.session.add(InboxEntry(user_id=user_id, alert_id=alert.id))
 
 
 def _close_ended(alert: Alert, now: datetime, report: CheckReport, dry_run: bool) -> None:
@@ -271,10 +311,12 @@ def _close_ended(alert: Alert, now: datetime, report: CheckReport, dry_run: bool
 
 
 def _clear(unit_check: _UnitCheck, report: CheckReport) -> None:
+    """The watch has left the alert (on evidence of recovery, or it saw no alarm in its
+    year); with too few answers in the window to tell, the alert stays open."""
     alert = unit_check.alert
     headline = unit_check.finding(alert.measure)
     if headline is None or headline.assessment.state == "not_enough_data":
-        return  # cannot tell yet: keep it open
+        return
     report.lines.append(f"clear: alert {alert.id} {unit_check.unit.code} now "
                         f"{_percent(headline.assessment.value):.1f}%")
     if unit_check.dry_run:

@@ -28,6 +28,11 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}".replace(".", ",")
 
 
+def _plain(value: float) -> str:
+    """7 -> "7", 2.5 -> "2,5"."""
+    return f"{value:g}".replace(".", ",")
+
+
 def alert_link(alert: Alert) -> str:
     return absolute(
         f"/admin/reports/{alert.rule.index.code}/{alert.unit.code}"
@@ -53,17 +58,16 @@ def compose(alert: Alert) -> tuple[str, str]:
         f"Chỉ tiêu: {_fmt(alert.target)}%",
         f"Kỳ đánh giá: từ {alert.window_start:%d/%m/%Y} đến {alert.window_end:%d/%m/%Y}",
         "",
-        "Kết quả thấp hơn chỉ tiêu có ý nghĩa thống kê: với số câu trả lời này, khả năng chênh "
-        "lệch chỉ do ngẫu nhiên là rất thấp (đã hiệu chỉnh cho việc kiểm tra đồng thời nhiều "
-        f"đơn vị và tiêu chí; giá trị p hiệu chỉnh {alert.adjusted_p or 1:.2g}).",
+        "Vì sao có cảnh báo: các câu trả lời của những tuần gần đây phù hợp với việc đơn vị "
+        f"thấp hơn chỉ tiêu {_plain(alert.rule.shift)} điểm hơn rất nhiều so với việc đạt chỉ "
+        "tiêu. Một đơn vị đạt đúng chỉ tiêu nhận cảnh báo như vậy không quá một lần trong "
+        f"{_plain(alert.rule.years_per_false_alert)} năm. Cảnh báo chỉ kết thúc khi các câu trả "
+        "lời cho thấy đơn vị đã trở lại chỉ tiêu.",
         "",
-        *([
-            "Xu hướng giảm kéo dài: tỷ lệ người hài lòng theo tuần ("
-            + " → ".join("—" if w["share"] is None else _fmt(w["share"]) + "%"
-                         for w in decline["weeks"])
-            + ") thấp hơn chỉ tiêu đủ lâu để là xu hướng, không phải ngẫu nhiên.", ""]
-          if (decline := next((f for f in alert.findings if f.get("kind") == "decline"), None))
-          else []),
+        "Các nội dung thấp hơn chỉ tiêu (thấp nhất trước):",
+        *(f"- {measure_label(definition, f['measure'])}: {_fmt(f['value'])}% "
+          f"({f['n']} câu trả lời)" for f in alert.findings),
+        "",
         "Đề nghị đơn vị xem báo cáo, xác nhận cảnh báo và ghi nhận biện pháp khắc phục:",
         alert_link(alert),
         "",

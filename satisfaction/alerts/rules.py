@@ -52,8 +52,9 @@ def window_of(rule: AlertRule, today: date) -> periods.Period:
 
 def add_rule(*, index_code: str, target: float, window: str, min_n: int,
              false_flag_rate: float = 0.05, level: str = "all", code: str | None = None,
-             notify_unit: bool = True, notify_owner: bool = True,
-             user_id: int | None = None) -> AlertRule:
+             notify_unit: bool = True, notify_owner: bool = True, shift: float = 7.0,
+             years_per_false_alert: float = 5.0, rejoin_days: int = 30,
+             escalate_after_days: int = 14, user_id: int | None = None) -> AlertRule:
     """Validate and add a rule; raises RuleError with a clear message."""
     index = db.session.scalar(sa.select(IndexDefinition).where(IndexDefinition.code == index_code))
     if index is None:
@@ -69,6 +70,14 @@ def add_rule(*, index_code: str, target: float, window: str, min_n: int,
         raise RuleError("false-flag rate: between 0 and 1, e.g. 0.05")
     if level not in LEVELS:
         raise RuleError(f"level: one of {', '.join(LEVELS)}")
+    if not 0 < shift < target:
+        raise RuleError("drop to catch: more than 0 points and less than the target")
+    if not 0.5 <= years_per_false_alert <= 100:
+        raise RuleError("years per false alert: from 0.5 to 100")
+    if not 0 <= rejoin_days <= 365:
+        raise RuleError("days that continue an episode: from 0 to 365")
+    if not 1 <= escalate_after_days <= 365:
+        raise RuleError("escalation delay: from 1 to 365 days")
     kind, days = parse_window(window)
     source = source_of(index)
     if code is not None:
@@ -78,13 +87,18 @@ def add_rule(*, index_code: str, target: float, window: str, min_n: int,
             raise RuleError(f"unknown element or criterion {code!r} in {index_code}")
     rule = AlertRule(index_id=index.id, target=target, window_kind=kind, window_days=days,
                      min_n=min_n, false_flag_rate=false_flag_rate, level=level, code=code,
-                     notify_unit=notify_unit, notify_owner=notify_owner)
+                     notify_unit=notify_unit, notify_owner=notify_owner, shift=shift,
+                     years_per_false_alert=years_per_false_alert, rejoin_days=rejoin_days,
+                     escalate_after_days=escalate_after_days)
     db.session.add(rule)
     db.session.flush()
     db.session.add(AuditEntry(user_id=user_id, action="alerts.rule.add", subject=str(rule.id),
                               details={"index": index_code, "target": target, "window": window,
                                        "min_n": min_n, "rate": false_flag_rate,
-                                       "level": level, "code": code}))
+                                       "level": level, "code": code, "shift": shift,
+                                       "years": years_per_false_alert,
+                                       "rejoin_days": rejoin_days,
+                                       "escalate_after_days": escalate_after_days}))
     return rule
 
 
@@ -105,6 +119,17 @@ def measures_of(rule: AlertRule, definition: Definition) -> list[Measure]:
             if rule.level in ("criterion", "all") and rule.code in (None, item.code):
                 result.append(Measure(item.code, "criterion"))
     return result
+
+
+def watched_measures(rule: AlertRule, definition: Definition) -> list[Measure]:
+    """What the sequential check watches: the index and its elements for ``all``; the
+    criteria only when the rule is about criteria. Every respondent answers all of them, so
+    the index and the elements already carry a fall of the criteria; watching 22 noisy
+    criteria as well would raise every threshold (one budget shared by all the measures)
+    and slow the alerts for the falls that matter. The criteria below target are listed
+    as the alert's evidence, lowest first."""
+    return [m for m in measures_of(rule, definition)
+            if m.kind != "criterion" or rule.level == "criterion"]
 
 
 def measure_label(definition: Definition, measure: str, locale: str = "vi") -> str:

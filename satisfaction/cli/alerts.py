@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import click
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from satisfaction.alerts.check import check
 from satisfaction.alerts.notify import SENDERS, deliver_due
+from satisfaction.alerts.replays import replay_rules
 from satisfaction.alerts.rules import RuleError, add_rule, all_rules, find_rule, switch_off
 from satisfaction.extensions import db
 
@@ -30,12 +32,23 @@ alerts_cli.add_command(rule_cli)
 @click.option("--code", default=None, help="Only this element or criterion.")
 @click.option("--no-unit", is_flag=True, help="Do not e-mail the unit.")
 @click.option("--no-owner", is_flag=True, help="Do not e-mail the index owner office.")
-def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner) -> None:
+@click.option("--shift", type=float, default=7.0, show_default=True,
+              help="The drop below target (points) the check is built to catch.")
+@click.option("--years", type=float, default=5.0, show_default=True,
+              help="A unit at target gets at most one false alert in this many years.")
+@click.option("--rejoin-days", type=int, default=30, show_default=True,
+              help="A flag within this many days of clearing continues the same episode.")
+@click.option("--escalate-after", type=int, default=14, show_default=True,
+              help="Days without a remedy before the owner office is told.")
+def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner, shift,
+             years, rejoin_days, escalate_after) -> None:
     """Add an alert rule."""
     try:
         rule = add_rule(index_code=index_code, target=target, window=window, min_n=min_n,
                         false_flag_rate=rate, level=level, code=code,
-                        notify_unit=not no_unit, notify_owner=not no_owner)
+                        notify_unit=not no_unit, notify_owner=not no_owner, shift=shift,
+                        years_per_false_alert=years, rejoin_days=rejoin_days,
+                        escalate_after_days=escalate_after)
     except RuleError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -66,12 +79,21 @@ def rule_remove(rule_id: int) -> None:
     click.echo(f"Rule {rule_id} switched off.")
 
 
+def _day(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: a date as YYYY-MM-DD") from exc
+
+
 @alerts_cli.command("check")
 @click.option("--dry-run", is_flag=True, help="Print what would happen; change nothing.")
-@click.option("--today", default=None, help="Evaluate as of this day (YYYY-MM-DD).")
-def alerts_check(dry_run: bool, today: str | None) -> None:
+@click.option("--as-of", "--today", "day", default=None, callback=_day,
+              help="Run as the check would have run on this day (YYYY-MM-DD).")
+def alerts_check(dry_run: bool, day: date | None) -> None:
     """Evaluate every rule, open and clear alerts, send what is due. Safe from cron."""
-    day = date.fromisoformat(today) if today else None
     try:
         report = check(day, dry_run=dry_run)
     except IntegrityError as exc:
@@ -86,6 +108,36 @@ def alerts_check(dry_run: bool, today: str | None) -> None:
         return
     db.session.commit()
     sent, failed = deliver_due(SENDERS)
-    click.echo(f"{len(report.opened)} opened, {len(report.cleared)} cleared, "
+    click.echo(f"{len(report.opened)} opened, {len(report.reopened)} continued, "
+               f"{len(report.cleared)} cleared, "
                f"{report.still_open} still open, {report.escalated} escalated; "
                f"{sent} notifications sent, {failed} failed (kept for a later run).")
+
+
+@alerts_cli.command("replay")
+@click.option("--from", "first", required=True, callback=_day, help="First day (YYYY-MM-DD).")
+@click.option("--to", "last", required=True, callback=_day, help="Last day (YYYY-MM-DD).")
+@click.option("--rule", "rule_ids", type=int, multiple=True, help="Only this rule (repeatable).")
+@click.option("--unit", "unit_codes", multiple=True, help="Only this unit (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def alerts_replay(first: date, last: date, rule_ids: tuple[int, ...],
+                  unit_codes: tuple[str, ...], as_json: bool) -> None:
+    """The episodes the daily check would have opened and closed over a past range, from the
+    stored answers; changes and sends nothing."""
+    try:
+        result = replay_rules(first, last, rule_ids, unit_codes)
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for rule in result["rules"]:
+        click.echo(f"Rule {rule['rule']} ({rule['index']}, target {rule['target']}%): "
+                   f"{len(rule['episodes'])} episode(s) in {rule['units_with_episodes']} "
+                   f"of {rule['units']} unit(s)")
+        for e in rule["episodes"]:
+            click.echo(f"  {e['unit']}\topened {e['opened']}\t"
+                       f"{'closed ' + e['closed'] if e['closed'] else 'still open'}\t"
+                       f"{', '.join(m or 'index' for m in e['measures'])}")

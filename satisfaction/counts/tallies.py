@@ -8,7 +8,7 @@ not the number of responses. The reports and the alerts both read through ``tall
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -23,7 +23,7 @@ from satisfaction.db.counts import (
 )
 from satisfaction.extensions import db
 from satisfaction.indices.periods import Period
-from satisfaction.indices.respondents import SCORE_PREFIX, SHARE_SUM
+from satisfaction.indices.respondents import SCORE_PREFIX
 
 Month = tuple[int, int]
 Distribution = dict[int | None, int]
@@ -229,27 +229,38 @@ def _put(items: dict[str, Distribution], code: str, value: int, n: int) -> None:
         bucket[key] = bucket.get(key, 0) + n
 
 
-def respondent_shares_by_week(version_ids: Iterable[int], unit_ids: Iterable[int],
-                              first: date, weeks: int) -> dict[int, dict[int, list]]:
-    """Per unit and week (0 = the seven days from ``first``): [sum of respondents' index
-    shares, respondents], from the two count rows per unit and day that
-    ``indices.respondents.SHARE_SUM`` keeps; the database sums the weeks."""
-    week = sa.case(*(
-        (DailyCount.day.between(first + timedelta(days=7 * w),
-                                first + timedelta(days=7 * w + 6)), w)
-        for w in range(weeks)))
-    result: dict[int, dict[int, list]] = {}
-    for unit_id, number, value, n in db.session.connection().execute(
-        sa.select(DailyCount.unit_id, week, DailyCount.value, sa.func.sum(DailyCount.count))
+def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,
+                   last: date, means: Iterable[str], shares: Mapping[str, Iterable[int]]
+                   ) -> Iterable[tuple[int, date, str, int, float, float]]:
+    """Per unit, local day and measure: (unit, day, code, answers, sum, sum of squares).
+
+    ``means`` are pseudo-items of respondents' own shares ("@" the index, "@A" an element),
+    summed as shares (0-1); ``shares`` maps a criterion to its satisfied values, summed as
+    0/1 answers (no-opinion answers left out). The database does the sums: one row per unit,
+    day and measure, whatever the number of answers."""
+    codes = list(means)
+    criteria = {code: sorted(values) for code, values in shares.items()}
+    if not codes and not criteria:
+        return []
+    score = DailyCount.value - 1
+    satisfied = sa.case(*((sa.and_(DailyCount.item_code == code, DailyCount.value.in_(values)),
+                           DailyCount.count) for code, values in criteria.items()), else_=0) \
+        if criteria else sa.literal(0)
+    is_mean = DailyCount.item_code.in_(codes)
+    answers = sa.func.sum(DailyCount.count)
+    total = sa.func.sum(sa.case((is_mean, DailyCount.count * score), else_=satisfied))
+    squares = sa.func.sum(sa.case((is_mean, DailyCount.count * score * score),
+                                  else_=satisfied))
+    query = (
+        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.item_code, answers, total,
+                  squares)
         .where(DailyCount.questionnaire_version_id.in_(list(version_ids)),
-               DailyCount.item_code == SHARE_SUM,
                DailyCount.unit_id.in_(list(unit_ids)),
-               DailyCount.day.between(first, first + timedelta(days=7 * weeks - 1)))
-        .group_by(DailyCount.unit_id, week, DailyCount.value)
-    ):
-        bucket = result.setdefault(unit_id, {}).setdefault(number, [0.0, 0])
-        if value == 1:
-            bucket[0] += int(n) / 1000
-        else:
-            bucket[1] += int(n)
-    return result
+               DailyCount.day.between(first, last),
+               DailyCount.item_code.in_(codes + list(criteria)),
+               DailyCount.value != NO_OPINION_KEY)
+        .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.item_code))
+    rows = db.session.connection().execute(query)
+    return ((unit_id, day, code, int(n), float(t) / 1000, float(q) / 1_000_000)
+            if code in codes else (unit_id, day, code, int(n), float(t), float(q))
+            for unit_id, day, code, n, t, q in rows)

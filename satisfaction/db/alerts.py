@@ -35,6 +35,9 @@ class AlertRule(db.Model):
         ),
         sa.CheckConstraint("level IN ('overall', 'element', 'criterion', 'all')",
                            name="level_known"),
+        sa.CheckConstraint("shift > 0 AND shift < target", name="shift_below_target"),
+        sa.CheckConstraint("years_per_false_alert > 0", name="years_positive"),
+        sa.CheckConstraint("rejoin_days >= 0", name="rejoin_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,11 +52,18 @@ class AlertRule(db.Model):
     window_days: Mapped[int | None]
     #: Below this many answers a measure is "not enough data", never "below target".
     min_n: Mapped[int]
-    #: Benjamini–Hochberg false discovery rate across all units and measures of one check.
+    #: The reports' "below target": Benjamini–Hochberg false discovery rate across the units
+    #: and measures of one report (the alerts use the sequential budget below).
     false_flag_rate: Mapped[float] = mapped_column(default=0.05)
+    #: The drop below target (percentage points) the sequential check is built to catch.
+    shift: Mapped[float] = mapped_column(default=7.0, server_default="7")
+    #: A unit exactly at its target gets at most one false alert in this many years.
+    years_per_false_alert: Mapped[float] = mapped_column(default=5.0, server_default="5")
+    #: An alert that opens again within this many days of clearing continues the episode.
+    rejoin_days: Mapped[int] = mapped_column(default=30, server_default="30")
     notify_unit: Mapped[bool] = mapped_column(default=True)
     notify_owner: Mapped[bool] = mapped_column(default=True)
-    #: An acknowledged alert with no remedy after this many days is escalated.
+    #: An alert with no remedy this many days after opening is escalated.
     escalate_after_days: Mapped[int] = mapped_column(default=14)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -95,8 +105,9 @@ class Alert(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16), default=AlertState.OPEN.value)
     window_start: Mapped[date] = mapped_column(sa.Date)
     window_end: Mapped[date] = mapped_column(sa.Date)
-    #: Evidence when opened (percent): value, interval, answers, p-values.
-    value: Mapped[float]
+    #: Evidence when opened (percent) over the rule's window: value (none without answers
+    #: in the window), interval, answers, p-value.
+    value: Mapped[float | None]
     low: Mapped[float | None]
     high: Mapped[float | None]
     n: Mapped[int]

@@ -8,19 +8,13 @@ person's answers to several criteria are correlated.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from satisfaction.indices import respondents, scoring, statistics
 from satisfaction.indices.questionnaires import Definition, Item
 
 #: How many of the lowest criteria a report highlights.
 LOWEST = 3
-#: The sustained-decline check: a CUSUM over weeks of the respondents' index shares, from
-#: the target p0 to p0 - DECLINE_SHIFT; it alarms above DECLINE_H + ln(number of units), so
-#: watching many units does not multiply false alarms (about e^h quiet weeks per alarm).
-DECLINE_SHIFT = 0.05
-DECLINE_H = 4.0
 
 Counts = Mapping[str, Mapping[int | None, int]]
 
@@ -114,21 +108,3 @@ def lowest_items(score: scoring.IndexScore,
     items = [item for element in score.elements for item in element.items
              if item.value is not None]
     return tuple(sorted(items, key=lambda item: (item.value, item.code))[:limit])
-
-
-def decline_evidence(series: Sequence[tuple[int, int]], target: float, min_n: int,
-                     units_watched: int) -> dict | None:
-    """The CUSUM evidence when weekly shares (satisfied, respondents), oldest first, declined
-    below ``target`` (a proportion) for long enough to be a trend; None otherwise, or with
-    fewer than ``min_n`` respondents in all."""
-    if len(series) < 2 or sum(n for _, n in series) < min_n:
-        return None
-    h = DECLINE_H + math.log(max(units_watched, 1))
-    if target - DECLINE_SHIFT <= 0 or target >= 1:
-        return None
-    result = statistics.cusum_below(series, target, DECLINE_SHIFT, h)
-    if result.alarm_at is None:
-        return None
-    return {"measure": "", "kind": "decline", "weeks": [
-        {"share": None if n == 0 else s / n * 100, "n": n} for s, n in series],
-        "statistic": result.statistics[-1], "threshold": h}

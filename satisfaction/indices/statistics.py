@@ -1,4 +1,4 @@
-"""Statistics: intervals, "below target" tests, false-flag control, drops, declines, shrinkage.
+"""Statistics: intervals, "below target" tests, false-flag control, drops, shrinkage.
 
 Pure code over counts: the standard library, numpy and scipy only (no Flask, no database), so
 that the reports, the exports and the alerts all draw the same conclusions from the same data.
@@ -23,12 +23,15 @@ function behind ``scipy.stats.binom.cdf``, ``ndtr``/``ndtri`` the normal, ``stdt
 Student's t, ``betaincinv`` the Beta quantile): the same values as ``scipy.stats`` without its
 per-call overhead, which matters when the alerts check tens of thousands of measures.
 
-How the alerts use this module:
+How the reports use this module:
 
-1. ``assess_proportion`` / ``assess_mean`` for every unit and measure of a rule: the observed
+1. ``assess_proportion`` / ``assess_mean`` for every unit and measure of a report: the observed
    value, its interval, and the one-sided p-value of "below target" (or "not enough data");
 2. ``assess_many`` over all of them at once: Benjamini-Hochberg adjusted p-values, and the final
    state "below" only for values below target that survive the correction.
+
+The alerts watch each unit's answers over time instead (``indices.sequential``), with a
+false-alert budget per unit and year; they show the first step's value and interval.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ from scipy import optimize, special
 __all__ = [
     "STATES",
     "Assessment",
-    "CusumResult",
     "Interval",
     "Moments",
     "Shrunk",
@@ -55,7 +57,6 @@ __all__ = [
     "benjamini_hochberg",
     "beta_binomial_prior",
     "binomial_below_p",
-    "cusum_below",
     "mean_below_p",
     "mean_interval",
     "shrink",
@@ -389,75 +390,6 @@ def two_proportion_drop_p(
         return None
     z = (s_n / n_n - s_b / n_b) / math.sqrt(pooled * (1 - pooled) * (1 / n_b + 1 / n_n))
     return float(special.ndtr(z))
-
-
-# --- sustained decline within a period ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CusumResult:
-    """CUSUM statistics ``S_t`` after each period, and the first period with ``S_t > h``."""
-
-    statistics: tuple[float, ...]
-    alarm_at: int | None
-
-
-def cusum_below(
-    series: Sequence[tuple[int, int]], target: float, shift: float, h: float
-) -> CusumResult:
-    """Lower one-sided Bernoulli (binomial) CUSUM for a sustained decline over periods.
-
-    Each period (e.g. a week) is ``(successes, n)``. In control the share is ``p0 = target``;
-    the decline to detect is ``p1 = target - shift``. Per period, the log-likelihood ratio of
-    "declined" against "in control" is::
-
-        LLR_t = s_t · ln(p1/p0) + (n_t - s_t) · ln((1 - p1)/(1 - p0))
-        S_0 = 0,   S_t = max(0, S_{t-1} + LLR_t),   alarm at the first t with S_t > h
-
-    (a period with ``n = 0`` adds 0). Satisfied answers pull ``S`` down, unsatisfied ones push
-    it up; it accumulates evidence of a decline and forgets good periods only down to 0.
-    ``alarm_at`` is the 0-based index of the first alarming period, ``None`` if none; the
-    statistics go on after an alarm (reset by starting a new series).
-
-    Choosing ``h``: the expected number of in-control periods before a false alarm is at least
-    ``e^h`` (Wald/Lorden bound for a CUSUM of log-likelihood ratios), so ``h = ln(ARL0)``:
-    ``h ≈ 4`` gives one false alarm in at least ~55 periods, ``h ≈ 4.6`` in ~100, ``h ≈ 5`` in
-    ~150 (about three years of weeks) for one series. Monitoring many units and measures, raise
-    ``h`` by ``ln(number of series)`` to keep the district-wide false alarms as rare, or check
-    by simulation. Larger ``h`` means fewer false alarms but a later alarm for a real decline.
-    Choose ``shift`` as the smallest decline worth acting on (e.g. 0.05 for 5 points).
-
-    ``target`` in (0, 1), ``shift`` > 0 with ``target - shift > 0``, ``h`` > 0; ``ValueError``
-    otherwise.
-
-    In plain words: a running tally of evidence that satisfaction has slipped over recent weeks;
-    it raises an alarm once the evidence is too strong to be bad luck.
-    """
-    p0 = _proportion(target, "target", open_low=True, open_high=True)
-    shift = _number(shift, "shift")
-    if shift <= 0:
-        raise ValueError(f"shift must be > 0, got {shift!r}")
-    p1 = p0 - shift
-    if p1 <= 0:
-        raise ValueError(f"target - shift must be > 0, got {target!r} - {shift!r}")
-    h = _number(h, "h")
-    if h <= 0:
-        raise ValueError(f"h must be > 0, got {h!r}")
-    success_weight = math.log(p1 / p0)
-    failure_weight = math.log((1 - p1) / (1 - p0))
-    statistic = 0.0
-    statistics: list[float] = []
-    alarm_at: int | None = None
-    for index, period in enumerate(series):
-        if not isinstance(period, Sequence) or len(period) != 2:
-            raise ValueError(f"period #{index}: expected (successes, n), got {period!r}")
-        s, n = _counts(period[0], period[1], f"period #{index}")
-        llr = s * success_weight + (n - s) * failure_weight if n else 0.0
-        statistic = max(0.0, statistic + llr)
-        statistics.append(statistic)
-        if alarm_at is None and statistic > h:
-            alarm_at = index
-    return CusumResult(tuple(statistics), alarm_at)
 
 
 # --- fair ranking: beta-binomial empirical Bayes --------------------------------------------

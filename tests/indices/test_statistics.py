@@ -8,7 +8,6 @@ values worked out by hand in the comments, to 1e-6.
 from __future__ import annotations
 
 import dataclasses
-import math
 import subprocess
 import sys
 from collections import Counter
@@ -24,7 +23,6 @@ from statsmodels.stats.weightstats import DescrStatsW
 from satisfaction.indices.statistics import (
     STATES,
     Assessment,
-    CusumResult,
     Interval,
     Moments,
     Shrunk,
@@ -34,7 +32,6 @@ from satisfaction.indices.statistics import (
     benjamini_hochberg,
     beta_binomial_prior,
     binomial_below_p,
-    cusum_below,
     mean_below_p,
     mean_interval,
     shrink,
@@ -405,81 +402,6 @@ def test_two_proportion_drop_edges():
             two_proportion_drop_p(*args)
 
 
-# --- CUSUM ----------------------------------------------------------------------------------
-
-
-def test_cusum_hand_computed():
-    # p0 = 0.9, p1 = 0.8: ln(p1/p0) = ln(8/9) = -0.1177830, ln((1-p1)/(1-p0)) = ln 2 = 0.6931472
-    #   week 0: 45/50: 45·(-0.1177830) + 5·0.6931472  = -5.3002366 + 3.4657359 = -1.8345007
-    #           S = max(0, -1.8345007) = 0
-    #   week 1: 40/50: -4.7113214 + 6.9314718 = 2.2201504;   S = 2.2201504
-    #   week 2: no answers: LLR 0;                              S = 2.2201504
-    #   week 3: 38/50: -4.4757554 + 8.3177662 = 3.8420108;   S = 6.0621612 > 5: alarm
-    #   week 4: 44/50: -5.1824536 + 4.1588831 = -1.0235705;  S = 5.0385907
-    #   week 5: 50/50: -5.8891518;                             S = max(0, -0.8505611) = 0
-    result = cusum_below(
-        [(45, 50), (40, 50), (0, 0), (38, 50), (44, 50), (50, 50)], target=0.9, shift=0.1, h=5
-    )
-    assert isinstance(result, CusumResult)
-    assert result.statistics == pytest.approx(
-        (0.0, 2.2201504, 2.2201504, 6.0621612, 5.0385907, 0.0), abs=1e-6
-    )
-    assert result.alarm_at == 3
-
-
-def test_cusum_no_alarm_and_empty():
-    steady = cusum_below([(45, 50)] * 20, target=0.9, shift=0.05, h=4)
-    assert steady.alarm_at is None
-    assert steady.statistics == (0.0,) * 20
-    assert cusum_below([], 0.9, 0.05, 4) == CusumResult((), None)
-    # The threshold is strict: S_t equal to h is no alarm. One failure with p0 = 0.5,
-    # p1 = 0.25: LLR = ln(0.75/0.5) = ln 1.5.
-    assert cusum_below([(0, 1)], 0.5, 0.25, math.log(1.5)).alarm_at is None
-
-
-def test_cusum_agrees_with_an_answer_by_answer_recursion():
-    # Independent check: the weekly statistic equals the running log-likelihood ratio of the
-    # individual answers, floored at 0 only at week ends.
-    rng = np.random.default_rng(11)
-    weeks = [(int(rng.binomial(n, 0.86)), int(n)) for n in rng.integers(0, 60, size=40)]
-    p0, p1 = 0.92, 0.85
-    statistic, expected = 0.0, []
-    for s, n in weeks:
-        for answer in [1] * s + [0] * (n - s):
-            statistic += math.log(stats.bernoulli.pmf(answer, p1) / stats.bernoulli.pmf(answer, p0))
-        statistic = max(0.0, statistic)
-        expected.append(statistic)
-    result = cusum_below(weeks, p0, p0 - p1, h=5)
-    assert result.statistics == pytest.approx(expected, abs=TOL)
-    assert result.alarm_at == next((i for i, x in enumerate(expected) if x > 5), None)
-    assert result.alarm_at is not None  # a real decline from 0.92 to 0.86 is caught
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        dict(target=1.0),
-        dict(target=0.0),
-        dict(target=1.2),
-        dict(shift=0),
-        dict(shift=-0.1),
-        dict(shift=0.9),
-        dict(shift=1.0),
-        dict(h=0),
-        dict(h=-1),
-        dict(h=float("inf")),
-        dict(series=[(5, 4)]),
-        dict(series=[(1, 2, 3)]),
-        dict(series=[5]),
-        dict(series=[(1.0, 2)]),
-    ],
-)
-def test_cusum_bad_arguments(kwargs):
-    arguments = dict(series=[(45, 50)], target=0.9, shift=0.05, h=4) | kwargs
-    with pytest.raises(ValueError):
-        cusum_below(**arguments)
-
-
 # --- beta-binomial empirical Bayes ----------------------------------------------------------
 
 
@@ -777,12 +699,11 @@ def test_statistics_imports_neither_flask_nor_the_database():
 
 
 def test_public_api_is_frozen_dataclasses():
-    for cls in (Interval, Moments, CusumResult, Shrunk, Assessment):
+    for cls in (Interval, Moments, Shrunk, Assessment):
         assert dataclasses.is_dataclass(cls)
         assert cls.__dataclass_params__.frozen
     assert [f.name for f in dataclasses.fields(Interval)] == ["low", "high", "level"]
     assert [f.name for f in dataclasses.fields(Moments)] == ["n", "total", "total_sq"]
-    assert [f.name for f in dataclasses.fields(CusumResult)] == ["statistics", "alarm_at"]
     assert [f.name for f in dataclasses.fields(Shrunk)] == ["raw", "shrunk", "interval"]
     assert [f.name for f in dataclasses.fields(Assessment)] == [
         "state",
