@@ -39,7 +39,8 @@ def _indicators_schema() -> dict[str, Any]:
             "responses": {"type": "integer"},
             "value": number_or_null,
             "target": {"type": "number"},
-            "state": {"type": "string", "enum": ["meets", "below", "no_data"]},
+            "state": {"type": "string", "enum": ["meets", "below", "no_data",
+                                                        "not_enough_data"]},
             "estimated": {"type": "boolean", "description": "some answers are a split "
                           "predecessor's, carried over by its share"},
             "predecessors": {"type": "array", "items": {"type": "object", "properties": {
@@ -62,7 +63,17 @@ def _indicators_schema() -> dict[str, Any]:
                 "response_rate": number_or_null,
                 "verified_share": number_or_null}},
             "elements": {"type": "array", "items": element},
-            "units": {"type": "array", "items": {"type": "object"}},
+            "units": {"type": "array", "description": "the units directly below, ranked "
+                      "first (by the lower 95 % bound), then those with too few answers",
+                      "items": {"type": "object", "properties": {
+                          "code": {"type": "string"},
+                          "responses": {"type": "integer"},
+                          "value": number_or_null,
+                          "target": {"type": "number"},
+                          "state": {"type": "string"},
+                          "rank": {"type": ["integer", "null"]},
+                          "lower_bound": number_or_null,
+                          "commendation_candidate": {"type": "boolean"}}}},
         },
     }
 

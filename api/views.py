@@ -194,8 +194,10 @@ def indicators():
         ],
         units=[
             {"code": r.unit.code, "responses": r.responses, "value": _number(r.value),
-             "target": r.target, "state": r.state, "coverage": _coverage(r)}
-            for r in report.children
+             "target": r.target, "state": r.state, "rank": rank,
+             "lower_bound": _number(r.low), "commendation_candidate": r.candidate,
+             "coverage": _coverage(r)}
+            for rank, r in zip(_ranks(report.children), report.children, strict=True)
         ],
     )
 
@@ -213,3 +215,8 @@ def not_found(error):
 @bp.errorhandler(403)
 def forbidden(error):
     return _error(403, "forbidden", "your token does not give access to this index")
+
+
+def _ranks(children) -> list[int | None]:
+    """1, 2, … for the units ranked (in the report's order); None for the others."""
+    return [i + 1 if r.ranked else None for i, r in enumerate(children)]

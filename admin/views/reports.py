@@ -23,7 +23,7 @@ from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
 from satisfaction.reporting import exports
 from satisfaction.reporting.charts import trend_svg
-from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, unit_report
+from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, NOT_ENOUGH, unit_report
 from satisfaction.units.tree import in_display_order
 from satisfaction.web.numbers import format_decimal
 
@@ -48,6 +48,7 @@ STATE_LABELS = {
     MEETS: _l("Meets the target"),
     BELOW: _l("Below the target"),
     NO_DATA: _l("No data"),
+    NOT_ENOUGH: _l("Not enough data"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Statistics: intervals, "below target" tests, false-flag control, drops, shrinkage.
+"""Statistics: intervals, "below target" tests, false-flag control, drops.
 
 Pure code over counts: the standard library, numpy and scipy only (no Flask, no database), so
 that the reports, the exports and the alerts all draw the same conclusions from the same data.
@@ -43,23 +43,20 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 __all__ = [
     "STATES",
     "Assessment",
     "Interval",
     "Moments",
-    "Shrunk",
     "assess_many",
     "assess_mean",
     "assess_proportion",
     "benjamini_hochberg",
-    "beta_binomial_prior",
     "binomial_below_p",
     "mean_below_p",
     "mean_interval",
-    "shrink",
     "two_proportion_drop_p",
     "wilson_interval",
 ]
@@ -390,175 +387,6 @@ def two_proportion_drop_p(
         return None
     z = (s_n / n_n - s_b / n_b) / math.sqrt(pooled * (1 - pooled) * (1 / n_b + 1 / n_n))
     return float(special.ndtr(z))
-
-
-# --- fair ranking: beta-binomial empirical Bayes --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shrunk:
-    """A unit's raw share, its share shrunk toward the district, and the credible interval."""
-
-    raw: float | None
-    shrunk: float
-    interval: Interval
-
-
-def _units(units: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    successes, totals = [], []
-    for index, unit in enumerate(units):
-        if not isinstance(unit, Sequence) or len(unit) != 2:
-            raise ValueError(f"unit #{index}: expected (successes, n), got {unit!r}")
-        s, n = _counts(unit[0], unit[1], f"unit #{index}")
-        successes.append(s)
-        totals.append(n)
-    return np.asarray(successes, dtype=float), np.asarray(totals, dtype=float)
-
-
-def _centred(mean: float, strength: float) -> tuple[float, float]:
-    return mean * strength, (1 - mean) * strength
-
-
-def _negative_log_likelihood(
-    theta: np.ndarray, s: np.ndarray, n: np.ndarray
-) -> tuple[float, np.ndarray]:
-    """Mean over units of -ln P(s | n, a, b) without the binomial coefficient, and its gradient
-    in (ln a, ln b)."""
-    a, b = math.exp(theta[0]), math.exp(theta[1])
-    k = len(s)
-    value = -(np.sum(special.betaln(s + a, n - s + b)) - k * special.betaln(a, b)) / k
-    common = -np.sum(special.digamma(n + a + b)) + k * special.digamma(a + b)
-    d_a = np.sum(special.digamma(s + a)) - k * special.digamma(a) + common
-    d_b = np.sum(special.digamma(n - s + b)) - k * special.digamma(b) + common
-    return float(value), -np.array([a * d_a, b * d_b]) / k
-
-
-def _maximum_likelihood(a0: float, b0: float, s: np.ndarray, n: np.ndarray,
-                        total: float) -> tuple[float, float]:
-    """The beta-binomial (a, b) maximising the marginal likelihood, from (a0, b0); (a0, b0)
-    itself when the optimiser finds nothing better."""
-    start = np.log([a0, b0])
-    try:
-        result = optimize.minimize(
-            _negative_log_likelihood,
-            x0=start,
-            args=(s, n),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(math.log(1e-6), math.log(1e3 * total))] * 2,
-            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
-        )
-    except (ValueError, FloatingPointError, ArithmeticError):  # pragma: no cover - defensive
-        return a0, b0
-    # With tolerances this tight L-BFGS-B often ends "abnormally" because the line search can
-    # no longer improve in floating point: at the optimum. Keep any finite point that improves
-    # on the start; otherwise the method-of-moments estimate stands.
-    if (
-        np.all(np.isfinite(result.x))
-        and math.isfinite(result.fun)
-        and result.fun <= _negative_log_likelihood(start, s, n)[0]
-    ):
-        return float(math.exp(result.x[0])), float(math.exp(result.x[1]))
-    return a0, b0
-
-
-def beta_binomial_prior(units: Sequence[tuple[int, int]]) -> tuple[float, float]:
-    """Empirical-Bayes Beta(a, b) prior for the units' true shares, from their (successes, n).
-
-    Model: each unit's true share ``p_i ~ Beta(a, b)`` and ``s_i ~ Binomial(n_i, p_i)``, so
-    ``s_i`` is beta-binomial. ``(a, b)`` maximise the marginal log-likelihood::
-
-        ℓ(a, b) = Σ_i [ln B(s_i + a, n_i - s_i + b) - ln B(a, b)]   (+ constant Σ ln C(n_i, s_i))
-
-    over ``(ln a, ln b)`` (``scipy.optimize.minimize``, L-BFGS-B with the analytic gradient
-    from the digamma function), started from the method-of-moments estimate. Units with
-    ``n = 0`` carry no information and are ignored. Prior mean ``a/(a + b)``; prior strength
-    ``a + b``, worth that many answers (intra-class correlation ``ρ = 1/(a + b + 1)``).
-
-    Method of moments (start value and fallback if the optimiser fails): with ``N = Σ n_i``,
-    ``p = Σ s_i / N``, ``k`` units and Pearson's ``X² = Σ (s_i - n_i p)² / (n_i p (1 - p))``,
-    ``ρ = (X² - (k - 1)) / (N - Σ n_i²/N - (k - 1))`` and ``a + b = 1/ρ - 1``.
-
-    When the data cannot identify the prior:
-
-    - fewer than 2 units with ``n > 0``, or no unit with two answers or more (the denominator
-      of ρ is then 0): a weak prior worth two answers (``a + b = 2``) centred on the pooled
-      share;
-    - no overdispersion (``X² <= k - 1``: the units differ no more than chance allows; the
-      likelihood then grows without bound as ``a + b`` grows) or a pooled share of 0 or 1: the
-      prior is centred on the pooled share with strength ``a + b = N`` (all the answers of all
-      the units). A weak prior here would let a unit with 3 answers out of 3 outrank one with
-      380 out of 400, which is what this ranking exists to prevent; an infinite one would erase
-      every difference. Every estimate is capped at ``a + b <= N`` for the same reason.
-
-    The pooled share used to centre a fallback prior is ``Σ s / N``, or ``(Σ s + 0.5)/(N + 1)``
-    when that is 0 or 1 (a Beta prior needs a, b > 0); with no answers at all, Beta(1, 1).
-
-    In plain words: what the district's units typically score and how much they truly differ,
-    learned from all of them together.
-    """
-    s, n = _units(units)
-    answered = n > 0
-    s, n = s[answered], n[answered]
-    k = len(n)
-    total = float(n.sum())
-    total_s = float(s.sum())
-    if total == 0:
-        return 1.0, 1.0
-    pooled = total_s / total
-    centre = pooled if 0 < pooled < 1 else (total_s + 0.5) / (total + 1)
-    denominator = total - float(np.sum(n * n)) / total - (k - 1)
-    if k < 2 or denominator <= 0:
-        return _centred(centre, 2.0)
-    if not 0 < pooled < 1:
-        return _centred(centre, total)
-    x2 = float(np.sum((s - n * pooled) ** 2 / (n * pooled * (1 - pooled))))
-    rho = (x2 - (k - 1)) / denominator
-    if rho <= 0:
-        return _centred(centre, total)
-    strength = min(total, max(1 / min(rho, 1.0) - 1, 1e-3))
-    a0, b0 = _centred(pooled, strength)
-
-    a, b = _maximum_likelihood(a0, b0, s, n, total)
-    if a + b > total:
-        a, b = _centred(a / (a + b), total)
-    return a, b
-
-
-def shrink(units: Sequence[tuple[int, int]], level: float = 0.95) -> list[Shrunk]:
-    """Each unit's share shrunk toward the district, for a fair ranking (same order as input).
-
-    With the prior ``Beta(a, b)`` of ``beta_binomial_prior(units)``, unit ``i``'s posterior is
-    ``Beta(s_i + a, n_i - s_i + b)``:
-
-    - ``raw = s_i / n_i`` (``None`` when ``n_i == 0``);
-    - ``shrunk = (s_i + a) / (n_i + a + b)``, the posterior mean: a weighted average of the
-      unit's own share (weight ``n_i``) and the district's typical share (weight ``a + b``);
-    - ``interval``: the equal-tailed posterior credible interval, the ``(1 - level)/2`` and
-      ``(1 + level)/2`` quantiles of the posterior Beta.
-
-    A unit with few answers moves a long way toward the district mean, one with many answers
-    hardly moves; a unit with no answers gets the prior mean and interval.
-
-    In plain words: a fair score for ranking and commendation — a ward cannot top the list just
-    because a handful of lucky answers happened to be all positive.
-    """
-    level = _level(level)
-    a, b = beta_binomial_prior(units)
-    s, n = _units(units)
-    if len(s) == 0:
-        return []
-    post_a, post_b = s + a, n - s + b
-    lows = special.betaincinv(post_a, post_b, (1 - level) / 2)
-    highs = special.betaincinv(post_a, post_b, (1 + level) / 2)
-    return [
-        Shrunk(
-            raw=float(si / ni) if ni else None,
-            shrunk=float(pa / (pa + pb)),
-            interval=Interval(float(lo), float(hi), level),
-        )
-        for si, ni, pa, pb, lo, hi in zip(s, n, post_a, post_b, lows, highs, strict=True)
-    ]
 
 
 # --- assessment against a target ------------------------------------------------------------

@@ -20,7 +20,8 @@ from satisfaction.indices.questionnaires import text
 from satisfaction.reporting.reports import Report
 from satisfaction.units.tree import descendants
 
-STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu"}
+STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu",
+            "not_enough_data": "Chưa đủ dữ liệu"}
 BOM = "\ufeff"
 
 

@@ -30,6 +30,8 @@ from satisfaction.units.lineage import Ancestor, ancestors
 from satisfaction.units.tree import subtrees
 
 MEETS, BELOW, NO_DATA = "meets", "below", "no_data"
+#: Fewer answers than the index's minimum: no verdict, neither "meets" nor "below".
+NOT_ENOUGH = "not_enough_data"
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,29 @@ class UnitResult:
     coverage: Coverage | None = None
     #: Some of the answers are a predecessor's carried over by a share below 1.
     estimated: bool = False
+    #: The lower 95 % bound of the respondents' mean share (percent; share indices only):
+    #: what the ranking orders by, and what a commendation candidate must have at target.
+    low: float | None = None
 
     @property
     def value(self) -> float | None:
         return self.score.value
+
+    @property
+    def ranked(self) -> bool:
+        """Has a value and enough answers to be placed in the ranking."""
+        return self.value is not None and self.state != NOT_ENOUGH
+
+    @property
+    def candidate(self) -> bool:
+        """A commendation candidate: enough answers, and the lower bound at the target."""
+        return self.ranked and self.low is not None and self.low >= self.target
+
+    @property
+    def rank_key(self) -> tuple:
+        """Ranked units first, by lower bound (by value without one), then the others."""
+        return (not self.ranked, self.value is None,
+                -(self.low if self.low is not None else (self.value or 0)), self.unit.code)
 
 
 @dataclass(frozen=True)
@@ -112,8 +133,6 @@ class Report:
     #: Per measure ("" the index, element and criterion codes): interval and state against
     #: the target, BH-adjusted across the measures; None for indices not scored as shares.
     evidence: dict[str, statistics.Assessment] | None = None
-    #: Per direct unit: its satisfaction share shrunk toward the district (fair ranking).
-    fair: dict[int, statistics.Shrunk] = field(default_factory=dict)
     #: Criteria whose share dropped significantly from the previous period (BH-adjusted p).
     drops: dict[str, float] = field(default_factory=dict)
     min_n: int = 30
@@ -161,18 +180,27 @@ def targets_for(index: IndexDefinition, unit_ids: Iterable[int]) -> dict[int, fl
     return own
 
 
-def state_of(value: float | None, target: float) -> str:
+def state_of(value: float | None, target: float, responses: int, min_n: int) -> str:
     if value is None:
         return NO_DATA
+    if responses < min_n:
+        return NOT_ENOUGH
     return MEETS if value >= target else BELOW
 
 
-def _result(index, source, unit, tallies, unit_ids, target,
+def _result(index, source, unit, tallies, unit_ids, target, min_n: int,
             figures: Intake | None = None, estimated: bool = False) -> UnitResult:
     counts, responses = tallies.counts(unit_ids)
     score = scoring.score(index.method, source.structure, counts, index.params or {})
-    return UnitResult(unit, responses, score, target, state_of(score.value, target),
-                      figures.coverage(tallies, unit_ids) if figures else None, estimated)
+    low = None
+    if index.method == "top_two_box":
+        # Each share lies in [0, 1], so the Bernoulli variance bounds its spread: the Wilson
+        # interval on (sum of shares, respondents) is conservative and never zero-width.
+        interval = statistics.wilson_interval(*measures.respondent_share(counts))
+        low = interval.low * 100 if interval else None
+    return UnitResult(unit, responses, score, target,
+                      state_of(score.value, target, responses, min_n),
+                      figures.coverage(tallies, unit_ids) if figures else None, estimated, low)
 
 
 def unit_report(
@@ -210,10 +238,11 @@ def unit_report(
     figures = intake(source, subtree, period)
     own_targets = targets_for(index, [unit.id, *(c.id for c in visible_children)])
     target = own_targets.get(unit.id, index.target)
+    min_n, _rate = evidence_settings(index)
 
-    result = _result(index, source, unit, current, with_history, target, figures=figures,
-                     estimated=bool(history and history.estimated))
-    previous = _result(index, source, unit, before, with_history, target,
+    result = _result(index, source, unit, current, with_history, target, min_n,
+                     figures=figures, estimated=bool(history and history.estimated))
+    previous = _result(index, source, unit, before, with_history, target, min_n,
                        estimated=bool(previous_history and previous_history.estimated))
     trend = []
     for month in period.months():
@@ -221,16 +250,11 @@ def unit_report(
         value = scoring.score(index.method, source.structure, counts, index.params or {}).value
         trend.append(TrendPoint(month, responses, value,
                                 bool(history and history.estimates(month))))
-    children = tuple(
-        sorted(
-            (
-                _result(index, source, child, current, below[child.id],
-                        own_targets.get(child.id, index.target), figures=figures)
-                for child in visible_children
-            ),
-            key=lambda r: (r.value is None, -(r.value or 0), r.unit.code),
-        )
-    )
+    children = tuple(sorted(
+        (_result(index, source, child, current, below[child.id],
+                 own_targets.get(child.id, index.target), min_n, figures=figures)
+         for child in visible_children),
+        key=lambda r: r.rank_key))
     comments = None
     if with_comments and scope.personal_data:
         comments = recent_comments(source, subtree, period)
@@ -239,7 +263,7 @@ def unit_report(
                     history=history, previous_history=previous_history,
                     weighted=weighted_by_dossiers(children))
     if index.method == "top_two_box":
-        _add_evidence(report, current, before, with_history, below, target)
+        _add_evidence(report, current, before, with_history, target)
     return report
 
 
@@ -269,20 +293,14 @@ def _carry_history(tallies: Tallies, source: Source, unit: Unit,
 
 
 def _add_evidence(report: Report, current: Tallies, before: Tallies,
-                  with_history: list[int], below: dict[int, frozenset[int]],
-                  target: float) -> None:
-    """Intervals and states of every measure, the fair ranking of the direct units, the
-    criteria that dropped since the compared period."""
+                  with_history: list[int], target: float) -> None:
+    """Intervals and states of every measure, the criteria that dropped since the compared
+    period."""
     definition = report.source.definition
     min_n, rate = evidence_settings(report.index)
     counts, _ = current.counts(with_history)
     report.evidence = measures.assess_measures(definition, counts, target / 100, min_n, rate)
     report.min_n = min_n
-    shares = [measures.respondent_share(current.counts(below[c.unit.id])[0])
-              for c in report.children]
-    if report.children:
-        report.fair = {c.unit.id: shrunk for c, shrunk in
-                       zip(report.children, statistics.shrink(shares), strict=True)}
     before_counts, _ = before.counts(with_history)
     report.drops = measures.criterion_drops(definition, before_counts, counts, rate)
 

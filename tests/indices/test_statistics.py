@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from statsmodels.stats.weightstats import DescrStatsW
@@ -25,16 +25,13 @@ from satisfaction.indices.statistics import (
     Assessment,
     Interval,
     Moments,
-    Shrunk,
     assess_many,
     assess_mean,
     assess_proportion,
     benjamini_hochberg,
-    beta_binomial_prior,
     binomial_below_p,
     mean_below_p,
     mean_interval,
-    shrink,
     two_proportion_drop_p,
     wilson_interval,
 )
@@ -402,124 +399,6 @@ def test_two_proportion_drop_edges():
             two_proportion_drop_p(*args)
 
 
-# --- beta-binomial empirical Bayes ----------------------------------------------------------
-
-
-def _direct_fit(successes, n):
-    """Maximum marginal likelihood by brute force: Nelder-Mead on the full log-likelihood of
-    scipy.stats.betabinom (binomial coefficients included), from a flat start."""
-
-    def negative_log_likelihood(theta):
-        a, b = np.exp(theta)
-        return -float(np.sum(stats.betabinom.logpmf(successes, n, a, b)))
-
-    found = optimize.minimize(
-        negative_log_likelihood,
-        x0=[0.0, 0.0],
-        method="Nelder-Mead",
-        options={"xatol": 1e-12, "fatol": 1e-13, "maxiter": 20000, "maxfev": 40000},
-    )
-    assert found.success
-    return np.exp(found.x), negative_log_likelihood
-
-
-@pytest.mark.parametrize("seed", [5, 7])
-def test_beta_binomial_prior_agrees_with_direct_maximisation(seed):
-    rng = np.random.default_rng(seed)
-    n = rng.integers(5, 150, size=40)
-    s = rng.binomial(n, rng.beta(8, 2, size=40))
-    # A unit without answers is ignored.
-    units = list(zip(s.tolist(), n.tolist(), strict=True)) + [(0, 0)]
-    a, b = beta_binomial_prior(units)
-    (direct_a, direct_b), negative_log_likelihood = _direct_fit(s, n)
-    assert a == pytest.approx(direct_a, rel=1e-6)
-    assert b == pytest.approx(direct_b, rel=1e-6)
-    assert negative_log_likelihood(np.log([a, b])) == pytest.approx(
-        negative_log_likelihood(np.log([direct_a, direct_b])), abs=1e-6
-    )
-
-
-def test_beta_binomial_prior_recovers_a_known_prior():
-    # 2,000 units whose true shares are drawn from Beta(18, 2): mean 0.9, strength a + b = 20.
-    rng = np.random.default_rng(2024)
-    n = rng.integers(20, 200, size=2000)
-    s = rng.binomial(n, rng.beta(18, 2, size=2000))
-    a, b = beta_binomial_prior(list(zip(s.tolist(), n.tolist(), strict=True)))
-    assert a / (a + b) == pytest.approx(0.9, abs=0.005)
-    assert a + b == pytest.approx(20, rel=0.2)
-
-
-def test_beta_binomial_prior_fallbacks():
-    # No answers at all: the uniform prior.
-    assert beta_binomial_prior([]) == (1.0, 1.0)
-    assert beta_binomial_prior([(0, 0), (0, 0)]) == (1.0, 1.0)
-    # One unit: a weak prior worth two answers, centred on its share 30/40 = 0.75.
-    assert beta_binomial_prior([(30, 40), (0, 0)]) == pytest.approx((1.5, 0.5))
-    # Units of one answer each say nothing about how units differ: weak prior on 2/3.
-    assert beta_binomial_prior([(1, 1), (1, 1), (0, 1)]) == pytest.approx((4 / 3, 2 / 3))
-    # No overdispersion (identical shares): centred on 0.9, worth all 300 answers.
-    assert beta_binomial_prior([(90, 100)] * 3) == pytest.approx((270, 30))
-    # Everyone satisfied: centred on (60 + 0.5)/(60 + 1), worth all 60 answers.
-    a, b = beta_binomial_prior([(20, 20)] * 3)
-    assert (a + b, a / (a + b)) == pytest.approx((60, 60.5 / 61))
-    # Too little spread between units (the likelihood grows without bound): strength <= N.
-    a, b = beta_binomial_prior([(89, 100), (90, 100), (91, 100), (90, 100)])
-    assert (a + b, a / (a + b)) == pytest.approx((400, 0.9))
-
-
-@pytest.mark.parametrize("units", [[(5, 4)], [(-1, 4)], [(1, 2, 3)], [3], [(1.0, 2)], [None]])
-def test_beta_binomial_prior_bad_arguments(units):
-    with pytest.raises(ValueError):
-        beta_binomial_prior(units)
-    with pytest.raises(ValueError):
-        shrink(units)
-
-
-def test_shrink_formula_and_interval():
-    rng = np.random.default_rng(9)
-    n = rng.integers(1, 300, size=30)
-    s = rng.binomial(n, rng.beta(9, 1, size=30))
-    units = list(zip(s.tolist(), n.tolist(), strict=True)) + [(0, 0)]
-    a, b = beta_binomial_prior(units)
-    result = shrink(units, level=0.9)
-    assert len(result) == len(units)
-    for (si, ni), unit in zip(units, result, strict=True):
-        assert isinstance(unit, Shrunk)
-        assert unit.raw == (si / ni if ni else None)
-        assert unit.shrunk == pytest.approx((si + a) / (ni + a + b), abs=1e-12)
-        posterior = stats.beta(si + a, ni - si + b)
-        assert unit.interval.low == pytest.approx(posterior.ppf(0.05), abs=TOL)
-        assert unit.interval.high == pytest.approx(posterior.ppf(0.95), abs=TOL)
-        assert unit.interval.level == 0.9
-    assert result[-1].raw is None
-    assert result[-1].shrunk == pytest.approx(a / (a + b))
-    assert shrink([]) == []
-    with pytest.raises(ValueError):
-        shrink(units, level=1)
-
-
-def test_shrink_does_not_reward_tiny_samples():
-    # A district of 20 wards of 200 answers around 88 %, a ward with 3 answers out of 3 and a
-    # ward with 380 out of 400 (95 %). Raw, the tiny ward ranks first; shrunk, it falls to the
-    # middle of the list near the district mean, while the large ward keeps its place at the top.
-    rng = np.random.default_rng(1)
-    district = [(int(x), 200) for x in rng.binomial(200, rng.beta(44, 6, size=20))]
-    units = district + [(3, 3), (380, 400)]
-    result = shrink(units)
-    tiny, large = result[-2], result[-1]
-    assert tiny.raw == 1.0 and large.raw == 0.95
-    assert large.shrunk > tiny.shrunk
-    ranking = sorted(range(len(units)), key=lambda i: -result[i].shrunk)
-    assert ranking.index(len(units) - 1) <= 1  # second, behind a ward of 192/200 (96 %)
-    assert ranking.index(len(units) - 2) >= 5
-    pooled = sum(s for s, _ in units) / sum(n for _, n in units)
-    assert abs(tiny.shrunk - pooled) < 0.03
-    assert large.shrunk == pytest.approx(0.95, abs=0.01)
-    # The same with no overdispersion at all: still no reward for luck.
-    result = shrink([(176, 200)] * 20 + [(3, 3), (380, 400)])
-    assert result[-1].shrunk > result[-2].shrunk
-
-
 # --- assessments ----------------------------------------------------------------------------
 
 
@@ -699,12 +578,11 @@ def test_statistics_imports_neither_flask_nor_the_database():
 
 
 def test_public_api_is_frozen_dataclasses():
-    for cls in (Interval, Moments, Shrunk, Assessment):
+    for cls in (Interval, Moments, Assessment):
         assert dataclasses.is_dataclass(cls)
         assert cls.__dataclass_params__.frozen
     assert [f.name for f in dataclasses.fields(Interval)] == ["low", "high", "level"]
     assert [f.name for f in dataclasses.fields(Moments)] == ["n", "total", "total_sq"]
-    assert [f.name for f in dataclasses.fields(Shrunk)] == ["raw", "shrunk", "interval"]
     assert [f.name for f in dataclasses.fields(Assessment)] == [
         "state",
         "value",

@@ -68,11 +68,15 @@ def test_district_rolls_up_answers_not_ward_percentages(client, app, data):
     assert a1(district)["n"] == 10 and district["responses"] == 10
     # E over the district: only Tân Định's 8 forms, all 4 -> 100.
     assert district["elements"][4]["value"] == pytest.approx(100.0)
-    # The ranking of wards: Tân Định, Bến Nghé, then the wards without data.
+    # No ward has the 30 answers a verdict needs: none is ranked, Tân Định (higher lower
+    # bound) is listed before Bến Nghé, then the wards without data.
     units = district["units"]
     assert [u["code"] for u in units[:2]] == ["Q1-TD", "Q1-BN"]
     assert all(u["state"] == "no_data" and u["value"] is None for u in units[2:])
-    assert {u["code"]: u["state"] for u in units}["Q1-TD"] == "meets"  # 96.25 >= 90
+    td = units[0]
+    assert td["value"] == pytest.approx(98.75)  # above 90, but 8 answers: no verdict
+    assert td["state"] == "not_enough_data" and td["rank"] is None
+    assert not td["commendation_candidate"]
 
 
 def test_page_xlsx_csv_and_api_agree(client, app, data):
@@ -282,7 +286,7 @@ def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
     assert responses("period=2026-Q1") == 10 and responses("period=2026") == 10
 
 
-def test_report_shows_intervals_states_and_fair_scores(client, app, data):
+def test_report_shows_intervals_states_and_lower_bounds(client, app, data):
     # Add enough forms for a verdict: Cầu Kho, 60 forms of which 30 satisfied on A1.
     gen_paper_forms(app, [("Q1-CK", "2026-03-10", {"A1": "5" if i % 2 else "2"})
                           for i in range(60)])
@@ -299,4 +303,33 @@ def test_report_shows_intervals_states_and_fair_scores(client, app, data):
     row = small[small.index("<td>A1</td>"):]
     assert "Chưa đủ dữ liệu" in row[: row.index("</tr>")]
     district = client.get("/admin/reports/sipas/Q1?period=2026-03").get_data(as_text=True)
-    assert "Điểm xét thi đua" in district
+    assert "Cận dưới (xếp hạng)" in district and "Chưa xếp hạng" in district
+
+
+@pytest.mark.parametrize("others_satisfied", [0.85, 0.97], ids=["district-88", "district-96"])
+def test_three_lucky_answers_never_outrank_four_hundred_at_95(client, app, demo,
+                                                               others_satisfied):
+    """Bến Nghé: 3 forms, all satisfied; Tân Định: 400 forms, 95 % satisfied; the other
+    wards set the district's mean near 88 % or 96 %."""
+    rows = [("Q1-BN", "2026-03-02", {}) for _ in range(3)]
+    rows += [("Q1-TD", "2026-03-03", {} if i % 20 else {c: "2" for c in ITEMS})
+             for i in range(400)]
+    bad_every = round(1 / (1 - others_satisfied))
+    for ward in ("Q1-CK", "Q1-DK", "Q1-NCT"):
+        rows += [(ward, "2026-03-04", {} if i % bad_every else {c: "2" for c in ITEMS})
+                 for i in range(600)]
+    gen_paper_forms(app, rows)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",
+                      headers={"Authorization": f"Bearer {token}"}).json
+    assert 87 < body["value"] < 89 if others_satisfied < 0.9 else 95 < body["value"] < 97
+    units = {u["code"]: u for u in body["units"]}
+    order = [u["code"] for u in body["units"]]
+    bn, td = units["Q1-BN"], units["Q1-TD"]
+    assert bn["value"] == pytest.approx(100.0) and bn["state"] == "not_enough_data"
+    assert bn["rank"] is None and not bn["commendation_candidate"]
+    assert td["state"] == "meets" and td["rank"] is not None
+    assert order.index("Q1-TD") < order.index("Q1-BN")
+    # The default commendation rule: the lower bound meets the target (400 at 95 %: ~92).
+    assert td["commendation_candidate"] and 90 < td["lower_bound"] < 95
