@@ -13,6 +13,7 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -83,6 +84,12 @@ class RemedyForm(FlaskForm):
     due = DateField(_l("By when"), validators=[InputRequired(_l("Please give a date."))])
 
 
+LEVEL_LABELS = {
+    "all": _l("The index and its elements (criteria listed as evidence)"),
+    "overall": _l("The index"), "element": _l("Elements"), "criterion": _l("Criteria"),
+}
+
+
 class RuleForm(FlaskForm):
     index = SelectField(_l("Index"), validators=[DataRequired()])
     target = FloatField(_l("Target (percent satisfied)"),
@@ -91,13 +98,21 @@ class RuleForm(FlaskForm):
                          validators=[DataRequired(), Length(max=8)])
     min_n = IntegerField(_l("Minimum number of answers"), default=30,
                          validators=[InputRequired(), NumberRange(1, 100000)])
-    rate = FloatField(_l("False-flag rate"), default=0.05,
+    rate = FloatField(_l("False-flag rate of the reports' verdicts"), default=0.05,
                       validators=[InputRequired(), NumberRange(0.0001, 0.5)])
-    level = SelectField(_l("What is tested"), choices=[
-        ("all", _l("The index, its elements and criteria")), ("overall", _l("The index")),
-        ("element", _l("Elements")), ("criterion", _l("Criteria"))])
+    level = SelectField(_l("What is watched"))
     code = StringField(_l("Only this element or criterion (optional)"),
                        validators=[Optional(), Length(max=16)])
+    shift = FloatField(_l("The drop to catch (points below the target)"), default=7.0,
+                       validators=[InputRequired(), NumberRange(0.5, 50)])
+    years = FloatField(_l("A unit at its target gets at most one false alert in (years)"),
+                       default=5.0, validators=[InputRequired(), NumberRange(0.5, 100)])
+    rejoin_days = IntegerField(_l("A new flag within (days) of clearing continues the episode"),
+                               default=30, validators=[InputRequired(), NumberRange(0, 365)])
+    escalate_after = IntegerField(_l("Days without a remedy before the owner office is told"),
+                                  default=14, validators=[InputRequired(), NumberRange(1, 365)])
+    preview = SubmitField(_l("Preview over the last year"))
+    add = SubmitField(_l("Add the rule"))
 
 
 CHANNEL_LABELS = {

@@ -61,6 +61,7 @@ def _indicators_schema() -> dict[str, Any]:
                 "dossiers_handled": {"type": "integer"},
                 "verified": {"type": "integer"},
                 "response_rate": number_or_null,
+                "more_answers_than_dossiers": {"type": "boolean"},
                 "verified_share": number_or_null}},
             "elements": {"type": "array", "items": element},
             "units": {"type": "array", "description": "the units directly below, ranked "

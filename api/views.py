@@ -61,6 +61,7 @@ def _coverage(result) -> dict | None:
         return None
     return {"quarantined": figures.quarantined, "dossiers_handled": figures.dossiers,
             "verified": figures.verified, "response_rate": _number(figures.rate),
+            "more_answers_than_dossiers": figures.more_answers_than_dossiers,
             "verified_share": _number(figures.verified_share)}
 
 

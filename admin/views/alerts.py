@@ -6,12 +6,15 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from satisfaction.accounts.access import Permission, visible_indices
+from satisfaction.accounts.access import Permission, visible_indices, visible_units
+from satisfaction.accounts.users import user_emails
 from satisfaction.alerts import inbox as alert_inbox
+from satisfaction.alerts.replays import last_year, replay_rule
 from satisfaction.alerts.rules import (
     RuleError,
     add_rule,
     all_rules,
+    build_rule,
     find_rule,
     measure_label,
     switch_off,
@@ -21,7 +24,7 @@ from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, AlertState
 
 from .. import bp
-from ..forms import EmptyForm, RemedyForm, RuleForm
+from ..forms import LEVEL_LABELS, EmptyForm, RemedyForm, RuleForm, options
 
 
 def _alert_or_404(alert_id: int) -> Alert:
@@ -60,14 +63,65 @@ def alert(alert_id: int):
                                           user_id=g.user.id)
             except alert_inbox.AlertCleared:
                 abort(409, description=_("This alert has been cleared; nothing to acknowledge."))
-            flash(_("The remedy was recorded."), "info")
-            return redirect(url_for(".alert", alert_id=alert.id), code=303)
+            except alert_inbox.PastDue:
+                form.due.errors = [*form.due.errors, _("The date has passed: give today or "
+                                                       "a later day.")]
+            else:
+                flash(_("The remedy was recorded."), "info")
+                return redirect(url_for(".alert", alert_id=alert.id), code=303)
         status = 422
     elif alert.remedy:
         form.remedy.data, form.owner.data, form.due.data = (
             alert.remedy, alert.remedy_owner, alert.remedy_due)
     return render_template("admin/alert.html", alert=alert, form=form, label=_label,
-                           history=alert_inbox.history(alert)), status
+                           acknowledge_form=EmptyForm(), history=_steps(alert)), status
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+def acknowledge_alert(alert_id: int):
+    alert = _alert_or_404(alert_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description=_("The form has expired; please try again."))
+    try:
+        if alert_inbox.acknowledge(alert, g.user.id):
+            flash(_("The alert is acknowledged: record the remedy when it is decided."), "info")
+    except alert_inbox.AlertCleared:
+        abort(409, description=_("This alert has been cleared; nothing to acknowledge."))
+    return redirect(url_for(".alert", alert_id=alert.id), code=303)
+
+
+def _steps(alert: Alert) -> list[tuple[object, str]]:
+    """The alert's history in words: (when, what happened and who did it)."""
+    entries = alert_inbox.history(alert)
+    emails = user_emails({e.user_id for e in entries if e.user_id})
+    return [(e.at, _step_text(e, emails.get(e.user_id))) for e in entries]
+
+
+def _step_text(entry, who: str | None) -> str:
+    details = entry.details or {}
+    who = who or _("the daily check")
+    if entry.action == "alerts.open":
+        return _("Opened by %(who)s: below the target on %(n)s measure(s).", who=who,
+                 n=len(details.get("measures", [])) or 1)
+    if entry.action == "alerts.acknowledge":
+        return _("Acknowledged by %(who)s.", who=who)
+    if entry.action == "alerts.remedy":
+        return _("Remedy recorded by %(who)s: %(remedy)s (%(owner)s, by %(due)s).", who=who,
+                 remedy=details.get("remedy", ""), owner=details.get("owner", ""),
+                 due=details.get("due", ""))
+    if entry.action == "alerts.escalate":
+        if details.get("reason") == "past_due":
+            return _("Escalated to the owner office, which was told: the remedy's date "
+                     "passed with the unit still below the target.")
+        return _("Escalated to the owner office, which was told: no remedy %(days)s days "
+                 "after the alert opened.", days=details.get("after_days", "?"))
+    if entry.action == "alerts.reopen":
+        return _("Flagged again soon after clearing: the same episode goes on (no new "
+                 "message).")
+    if details.get("reason") == "unit_ended":
+        return _("Closed: the unit ended (merged); its successor is judged on its own "
+                 "answers.")
+    return _("Cleared: the answers show the unit back at its target.")
 
 
 @bp.get("/inbox")
@@ -81,27 +135,45 @@ def rules():
     if request.method == "POST":
         g.scope.require(Permission.MANAGE_RULES)
     form = RuleForm()
-    form.index.choices = [(i.code, i.name(g.locale)) for i in visible_indices(g.scope)
-                          if i.method == "top_two_box"]
-    status = 200
+    form.index.choices = options((i.code, i.name(g.locale)) for i in visible_indices(g.scope)
+                                 if i.method == "top_two_box")
+    form.level.choices = options(LEVEL_LABELS)
+    status, preview = 200, None
     if request.method == "POST" and form.validate_on_submit():
+        settings = dict(
+            index_code=form.index.data, target=form.target.data, window=form.window.data,
+            min_n=form.min_n.data, false_flag_rate=form.rate.data, level=form.level.data,
+            code=form.code.data or None, shift=form.shift.data,
+            years_per_false_alert=form.years.data, rejoin_days=form.rejoin_days.data,
+            escalate_after_days=form.escalate_after.data)
         try:
-            add_rule(index_code=form.index.data, target=form.target.data,
-                     window=form.window.data, min_n=form.min_n.data,
-                     false_flag_rate=form.rate.data, level=form.level.data,
-                     code=form.code.data or None, user_id=g.user.id)
+            if form.preview.data:
+                preview = _preview(build_rule(**settings))
+            else:
+                add_rule(user_id=g.user.id, **settings)
         except RuleError as exc:
             form.window.errors = [*form.window.errors, str(exc)]
             status = 422
         else:
-            flash(_("The rule was added."), "info")
-            return redirect(url_for(".rules"), code=303)
+            if preview is None:
+                flash(_("The rule was added."), "info")
+                return redirect(url_for(".rules"), code=303)
     elif request.method == "POST":
         status = 422
     listing = all_rules()
-    return render_template("admin/rules.html", form=form, rules=listing,
+    return render_template("admin/rules.html", form=form, rules=listing, preview=preview,
                            may_manage=g.scope.may(Permission.MANAGE_RULES),
                            remove_form=EmptyForm()), status
+
+
+def _preview(rule) -> dict:
+    """What the rule would have done over the last year, in the units the user sees."""
+    first, last = last_year()
+    result = replay_rule(rule, first, last)
+    seen = {u.code for u in visible_units(g.scope)}
+    episodes = [e for e in result["episodes"] if e["unit"] in seen]
+    return {"from": first, "to": last, "episodes": episodes,
+            "units": sorted({e["unit"] for e in episodes})}
 
 
 @bp.post("/alerts/rules/<int:rule_id>/remove")

@@ -53,3 +53,11 @@ def new_password(user: User) -> str:
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
     return password
+
+
+def user_emails(user_ids) -> dict[int, str]:
+    """The e-mail addresses of these accounts (to name who did what)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(ids))).all())

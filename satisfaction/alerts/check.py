@@ -328,8 +328,9 @@ def _clear(unit_check: _UnitCheck, report: CheckReport) -> None:
 
 
 def escalate(rule: AlertRule, now: datetime) -> int:
-    """Live alerts without a recorded remedy after the rule's delay, or past their remedy's
-    due date, are escalated to the index owner office (shown first on its page)."""
+    """Live alerts without a recorded remedy ``escalate_after_days`` after opening, or past
+    their remedy's due date, are escalated: the owner office is told by its own message (and
+    the webhook), and the alert is shown first on the offices' list."""
     limit = now - timedelta(days=rule.escalate_after_days)
     today = clock.local_day(now)
     overdue = db.session.scalars(sa.select(Alert).where(
@@ -338,7 +339,18 @@ def escalate(rule: AlertRule, now: datetime) -> int:
         sa.or_(sa.and_(Alert.remedy.is_(None), Alert.opened_at <= limit),
                Alert.remedy_due < today),
     )).all()
+    owner = rule.index.owner
+    webhook = current_app.config.get("ALERT_WEBHOOK_URL")
     for alert in overdue:
         alert.escalated_at = now
-        db.session.add(AuditEntry(action="alerts.escalate", subject=str(alert.id)))
+        reason = "past_due" if alert.remedy_due is not None and alert.remedy_due < today \
+            else "no_remedy"
+        db.session.add(AuditEntry(action="alerts.escalate", subject=str(alert.id),
+                                  details={"reason": reason,
+                                           "after_days": rule.escalate_after_days}))
+        recipients = ([("email", owner.email)] if owner is not None and owner.email else []) \
+            + ([("webhook", webhook)] if webhook else [])
+        for channel, recipient in recipients:
+            db.session.add(Notification(alert_id=alert.id, kind="escalated", channel=channel,
+                                        recipient=recipient))
     return len(overdue)

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from satisfaction import clock
 from satisfaction.accounts.access import Scope
 from satisfaction.clock import utcnow
 from satisfaction.db.accounts import AuditEntry
@@ -17,6 +18,10 @@ from satisfaction.extensions import db
 
 class AlertCleared(ValueError):
     """A remedy recorded against an alert that has already cleared."""
+
+
+class PastDue(ValueError):
+    """A remedy due on a day that has already passed."""
 
 
 def visible_alerts(scope: Scope) -> sa.Select:
@@ -49,24 +54,43 @@ def mark_read(alert: Alert, user_id: int) -> None:
         entry.read_at = utcnow()
 
 
-def record_remedy(alert: Alert, *, remedy: str, owner: str, due: date, user_id: int) -> None:
-    """The unit's answer to an alert: what was done or will be, by whom, by when. The
-    first one acknowledges the alert."""
+def acknowledge(alert: Alert, user_id: int) -> bool:
+    """The unit has seen the alert and takes it up; False if it already had."""
     if alert.state == AlertState.CLEARED.value:
         raise AlertCleared()
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), user_id
+    if alert.acknowledged_at is not None:
+        return False
+    alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), user_id
     alert.state = AlertState.ACKNOWLEDGED.value
+    db.session.add(AuditEntry(user_id=user_id, action="alerts.acknowledge",
+                              subject=str(alert.id)))
+    return True
+
+
+def record_remedy(alert: Alert, *, remedy: str, owner: str, due: date, user_id: int) -> None:
+    """The unit's answer to an alert: what was done or will be, by whom, by when (today or
+    later). Recording it acknowledges the alert first if nobody had."""
+    if alert.state == AlertState.CLEARED.value:
+        raise AlertCleared()
+    if due < clock.today():
+        raise PastDue()
+    acknowledge(alert, user_id)
     alert.remedy, alert.remedy_owner, alert.remedy_due = remedy.strip(), owner.strip(), due
     db.session.add(AuditEntry(user_id=user_id, action="alerts.remedy", subject=str(alert.id),
                               details={"remedy": alert.remedy, "owner": alert.remedy_owner,
                                        "due": alert.remedy_due.isoformat()}))
 
 
+#: The steps of an alert's life as its audit entries name them.
+STEPS = ("alerts.open", "alerts.acknowledge", "alerts.remedy", "alerts.escalate",
+         "alerts.clear", "alerts.reopen")
+
+
 def history(alert: Alert) -> list[AuditEntry]:
+    """Each step of the alert, oldest first, with its actor (None: the daily check)."""
     return list(db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.subject == str(alert.id), AuditEntry.action.like("alerts.%"))
-        .order_by(AuditEntry.at)))
+        AuditEntry.subject == str(alert.id), AuditEntry.action.in_(STEPS))
+        .order_by(AuditEntry.at, AuditEntry.id)))
 
 
 def inbox(user_id: int) -> list[InboxEntry]:

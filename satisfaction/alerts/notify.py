@@ -40,6 +40,40 @@ def alert_link(alert: Alert) -> str:
     )
 
 
+def alert_page(alert: Alert) -> str:
+    return absolute(f"/admin/alerts/{alert.id}")
+
+
+def compose_escalation(alert: Alert) -> tuple[str, str]:
+    """Subject and body, in Vietnamese, to the owner office: the alert waited past the
+    rule's delay without a remedy, or past its remedy's due date."""
+    definition = source_of(alert.rule.index).definition
+    measure = measure_label(definition, alert.measure)
+    unit = alert.unit.name("vi")
+    subject = f"[Cảnh báo quá hạn] {unit}: {measure} chưa được khắc phục"
+    if alert.remedy_due is not None:
+        why = (f"Biện pháp khắc phục hẹn hoàn thành ngày {alert.remedy_due:%d/%m/%Y} đã quá "
+               "hạn trong khi đơn vị vẫn dưới chỉ tiêu.")
+    else:
+        why = (f"Sau {alert.rule.escalate_after_days} ngày kể từ khi có cảnh báo "
+               f"({alert.opened_at:%d/%m/%Y}), đơn vị chưa ghi nhận biện pháp khắc phục.")
+    owner = alert.rule.index.owner
+    body = "\n".join([
+        f"Kính gửi {owner.name('vi') if owner else 'cơ quan chủ trì'},",
+        "",
+        f"Cảnh báo chỉ số {alert.rule.index.name('vi')} của {unit} ({measure}: "
+        f"{_fmt(alert.value)}%, chỉ tiêu {_fmt(alert.target)}%) được chuyển lên cơ quan chủ "
+        "trì theo quy tắc cảnh báo.",
+        why,
+        "",
+        "Đề nghị cơ quan chủ trì xem cảnh báo và đôn đốc đơn vị:",
+        alert_page(alert),
+        "",
+        "— Hệ thống khảo sát sự hài lòng (thư tự động, xin không trả lời).",
+    ])
+    return subject, body
+
+
 def compose(alert: Alert) -> tuple[str, str]:
     """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
     interval, the target and the link to the report."""
@@ -81,13 +115,15 @@ def send_email(notification: Notification) -> None:
     server = config.get("MAIL_SERVER")
     if not server:
         raise RuntimeError("MAIL_SERVER is not configured")
-    subject, body = compose(notification.alert)
+    subject, body = (compose_escalation(notification.alert) if notification.kind == "escalated"
+                     else compose(notification.alert))
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config.get("MAIL_DEFAULT_SENDER") or "khaosat@localhost"
     message["To"] = notification.recipient
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=f"alert-{notification.alert_id}")
+    message["Message-ID"] = make_msgid(idstring=f"alert-{notification.alert_id}-"
+                                                f"{notification.kind}")
     message.set_content(body, charset="utf-8")
     port = int(config.get("MAIL_PORT") or 25)
     timeout = float(config.get("MAIL_TIMEOUT") or 10)
@@ -107,7 +143,8 @@ def send_email(notification: Notification) -> None:
 def send_webhook(notification: Notification) -> None:
     alert = notification.alert
     payload = {
-        "alert": alert.id, "index": alert.rule.index.code, "unit": alert.unit.code,
+        "alert": alert.id, "kind": notification.kind, "index": alert.rule.index.code,
+        "unit": alert.unit.code,
         "measure": alert.measure or None, "value": alert.value, "low": alert.low,
         "high": alert.high, "n": alert.n, "target": alert.target,
         "from": alert.window_start.isoformat(), "to": alert.window_end.isoformat(),

@@ -50,12 +50,13 @@ def window_of(rule: AlertRule, today: date) -> periods.Period:
     return periods.Period(date(today.year, 1, 1), today)
 
 
-def add_rule(*, index_code: str, target: float, window: str, min_n: int,
-             false_flag_rate: float = 0.05, level: str = "all", code: str | None = None,
-             notify_unit: bool = True, notify_owner: bool = True, shift: float = 7.0,
-             years_per_false_alert: float = 5.0, rejoin_days: int = 30,
-             escalate_after_days: int = 14, user_id: int | None = None) -> AlertRule:
-    """Validate and add a rule; raises RuleError with a clear message."""
+def build_rule(*, index_code: str, target: float, window: str, min_n: int,
+               false_flag_rate: float = 0.05, level: str = "all", code: str | None = None,
+               notify_unit: bool = True, notify_owner: bool = True, shift: float = 7.0,
+               years_per_false_alert: float = 5.0, rejoin_days: int = 30,
+               escalate_after_days: int = 14) -> AlertRule:
+    """A validated rule, not stored (to add, or to preview over the past); raises RuleError
+    with a clear message."""
     index = db.session.scalar(sa.select(IndexDefinition).where(IndexDefinition.code == index_code))
     if index is None:
         raise RuleError(f"unknown index {index_code!r}")
@@ -85,20 +86,22 @@ def add_rule(*, index_code: str, target: float, window: str, min_n: int,
             i.code for i in source.definition.scored_items()}
         if code not in known:
             raise RuleError(f"unknown element or criterion {code!r} in {index_code}")
-    rule = AlertRule(index_id=index.id, target=target, window_kind=kind, window_days=days,
-                     min_n=min_n, false_flag_rate=false_flag_rate, level=level, code=code,
-                     notify_unit=notify_unit, notify_owner=notify_owner, shift=shift,
+    return AlertRule(index=index, index_id=index.id, target=target, window_kind=kind,
+                     window_days=days, min_n=min_n, false_flag_rate=false_flag_rate,
+                     level=level, code=code, notify_unit=notify_unit,
+                     notify_owner=notify_owner, shift=shift,
                      years_per_false_alert=years_per_false_alert, rejoin_days=rejoin_days,
-                     escalate_after_days=escalate_after_days)
+                     escalate_after_days=escalate_after_days, is_active=True)
+
+
+def add_rule(*, user_id: int | None = None, **settings) -> AlertRule:
+    """Validate and add a rule (``build_rule``'s settings); raises RuleError."""
+    rule = build_rule(**settings)
     db.session.add(rule)
     db.session.flush()
+    details = {k: v for k, v in settings.items() if k not in ("notify_unit", "notify_owner")}
     db.session.add(AuditEntry(user_id=user_id, action="alerts.rule.add", subject=str(rule.id),
-                              details={"index": index_code, "target": target, "window": window,
-                                       "min_n": min_n, "rate": false_flag_rate,
-                                       "level": level, "code": code, "shift": shift,
-                                       "years": years_per_false_alert,
-                                       "rejoin_days": rejoin_days,
-                                       "escalate_after_days": escalate_after_days}))
+                              details=details))
     return rule
 
 

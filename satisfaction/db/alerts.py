@@ -136,13 +136,16 @@ class Notification(db.Model):
 
     __tablename__ = "notification"
     __table_args__ = (
-        sa.UniqueConstraint("alert_id", "channel", "recipient"),
+        sa.UniqueConstraint("alert_id", "kind", "channel", "recipient"),
+        sa.CheckConstraint("kind IN ('opened', 'escalated')", name="kind_known"),
         sa.CheckConstraint("channel IN ('email', 'webhook')", name="channel_known"),
         sa.CheckConstraint("status IN ('pending', 'sending', 'sent')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(sa.ForeignKey("alert.id"), index=True)
+    #: "opened": the alert itself; "escalated": no remedy in time, told to the owner office.
+    kind: Mapped[str] = mapped_column(sa.String(16), default="opened", server_default="opened")
     channel: Mapped[str] = mapped_column(sa.String(16))
     recipient: Mapped[str] = mapped_column(sa.String(500))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")

@@ -34,6 +34,12 @@ class Coverage:
     #: Percent: verified ÷ accepted responses; None without responses or a dossier list.
     verified_share: float | None
 
+    @property
+    def more_answers_than_dossiers(self) -> bool:
+        """A rate above 100 %: some answers are not about this period's dossiers (answers
+        without a dossier code, or about another period's), said beside the figure."""
+        return self.rate is not None and self.rate > 100
+
 
 def coverage(
     unit_ids: Iterable[int],

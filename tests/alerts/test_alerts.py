@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from factories import ITEMS, gen_paper_forms, gen_user, sign_in
 
+from satisfaction import clock
 from satisfaction.db.accounts import AuditEntry, Role
 from satisfaction.db.alerts import Alert, InboxEntry, Notification
 from satisfaction.db.units import Unit
@@ -215,16 +216,34 @@ def test_the_loop_closed_on_the_pages(app, runner, client, wards, smtp):
     from helpers import read_form
 
     csrf = read_form(html).hidden["csrf_token"]
+    # Acknowledging is its own step.
+    assert client.post(f"/admin/alerts/{alert_id}/acknowledge",
+                       data={"csrf_token": csrf}).status_code == 303
+    assert alerts_by_unit(app)["Q1-BN"].state == "acknowledged"
+    # A remedy due on a day already passed is refused, with a clear message; nothing stored.
+    yesterday = clock.today() - timedelta(days=1)
+    refused = client.post(f"/admin/alerts/{alert_id}", data={
+        "csrf_token": csrf, "remedy": "Bố trí thêm ghế chờ", "owner": "Chủ tịch UBND phường",
+        "due": yesterday.isoformat()})
+    assert refused.status_code == 422 and "Ngày này đã qua" in refused.get_data(as_text=True)
+    assert alerts_by_unit(app)["Q1-BN"].remedy is None
+    due = clock.today() + timedelta(days=30)
     response = client.post(f"/admin/alerts/{alert_id}", data={
         "csrf_token": csrf, "remedy": "Bố trí thêm ghế chờ, tập huấn công chức",
-        "owner": "Chủ tịch UBND phường", "due": "2026-04-30"})
+        "owner": "Chủ tịch UBND phường", "due": due.isoformat()})
     assert response.status_code == 303
     assert "Mới" not in client.get("/admin/inbox").get_data(as_text=True)
     with app.app_context():
         alert = db.session.get(Alert, alert_id)
-        assert alert.state == "acknowledged" and alert.remedy_due == date(2026, 4, 30)
+        assert alert.state == "acknowledged" and alert.remedy_due == due
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "alerts.remedy", AuditEntry.subject == str(alert_id))) == 1
+    # The history in words, each step with who did it.
+    history = client.get(f"/admin/alerts/{alert_id}").get_data(as_text=True)
+    history = history[history.index('<ol class="history">'):]
+    assert "kiểm tra hằng ngày" in history and "Đã xác nhận bởi bn@q1.example.vn" in history
+    assert "Ghi nhận biện pháp khắc phục bởi bn@q1.example.vn" in history
+    assert "alerts." not in history
     # Another ward's manager cannot open it by changing the id in the address.
     client.post("/admin/logout", data={"csrf_token": csrf})
     sign_in(client, "td@q1.example.vn")
@@ -285,21 +304,43 @@ def test_webhook_receives_the_alert_as_json(app, runner, wards, smtp):
     assert bn["index"] == "sipas" and bn["value"] == pytest.approx(70.0) and bn["target"] == 90
 
 
-def test_alerts_without_remedy_are_escalated_to_the_owner_office(app, runner, wards, smtp):
-    run_check(runner)
-    with app.app_context():
-        alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-BN"))
-        assert alert.escalated_at is None
-        alert.opened_at = alert.opened_at - timedelta(days=15)  # the rule allows 14 days
-        db.session.commit()
-    output = run_check(runner)
-    assert "1 escalated" in output
-    with app.app_context():
-        alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-BN"))
-        assert alert.escalated_at is not None
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "alerts.escalate")) == 1
-    assert "1 escalated" not in run_check(runner)  # only once
+def test_an_alert_walks_from_opening_to_escalation_to_recovery(app, runner, client, wards,
+                                                               smtp):
+    def check_on(day: date) -> str:
+        result = runner.invoke(args=["alerts", "check", "--as-of", day.isoformat()])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    owner = "vp.hdnd-ubnd@q1.example.vn"
+    check_on(TODAY)
+    assert [m["Subject"] for r, m in smtp.messages if r == [owner] and "quá hạn" in m["Subject"]
+            ] == []
+    # Thirteen days later: within the rule's 14 days, nothing more.
+    assert "0 escalated" in check_on(TODAY + timedelta(days=13))
+    # Fifteen days without a remedy: escalated, the owner office told by its own e-mail.
+    assert "1 escalated" in check_on(TODAY + timedelta(days=15))
+    escalations = [m for r, m in smtp.messages if r == [owner] and "quá hạn" in m["Subject"]]
+    assert len(escalations) == 1
+    assert "Phường Bến Nghé" in escalations[0]["Subject"]
+    body = escalations[0].get_content()
+    assert "Sau 14 ngày" in body and "chưa ghi nhận biện pháp khắc phục" in body
+    assert "/admin/alerts/" in body
+    assert "0 escalated" in check_on(TODAY + timedelta(days=16))  # only once
+    # Three weeks of good answers: the alert clears on evidence of recovery.
+    later = TODAY + timedelta(days=40)
+    gen_paper_forms(app, daily_forms("Q1-BN", 10, 0, 21, later - timedelta(days=1)))
+    assert "clear: alert" in check_on(later)
+    alert = alerts_by_unit(app)["Q1-BN"]
+    assert alert.state == "cleared"
+    # The alert's page tells each step in words.
+    sign_in(client, "vp@q1.example.vn")
+    html = client.get(f"/admin/alerts/{alert.id}").get_data(as_text=True)
+    history = html[html.index('<ol class="history">'):html.index("</ol>")]
+    steps = history.count("<li>")
+    assert steps == 3, history
+    assert "Mở bởi kiểm tra hằng ngày" in history
+    assert "Chuyển lên cơ quan chủ trì" in history and "14 ngày" in history
+    assert "Đã kết thúc: các câu trả lời cho thấy đơn vị đã trở lại chỉ tiêu" in history
 
 
 def test_a_recent_fall_is_flagged_even_when_the_window_meets_the_target(
@@ -394,3 +435,34 @@ def test_a_relapse_soon_after_clearing_continues_the_episode(app, runner, wards,
             InboxEntry.alert_id == alerts[0].id)).all()
         assert len(inbox) == 3  # both ward managers and the owner office
     assert len([m for rcpt, m in smtp.messages if rcpt == ["bennghe@q1.example.vn"]]) == 1
+
+
+def test_the_rule_page_previews_a_rule_over_the_last_year(app, client, wards):
+    from helpers import read_form
+
+    gen_user(app, "admin2@q1.example.vn", Role.ADMIN)
+    sign_in(client, "admin2@q1.example.vn")
+    csrf = read_form(client.get("/admin/alerts/rules").get_data(as_text=True)).hidden[
+        "csrf_token"]
+    settings = {"csrf_token": csrf, "index": "sipas", "target": "90", "shift": "7",
+                "years": "5", "level": "all", "code": "", "min_n": "30", "window": "30d",
+                "rejoin_days": "30", "escalate_after": "14", "rate": "0.05"}
+    page = client.post("/admin/alerts/rules", data={**settings, "preview": "1"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    preview = html[html.index('id="preview"'):html.index("Thêm quy tắc")]
+    assert "Với quy tắc này, trong năm vừa qua" in preview and "Q1-BN: mở 2026-03-" in preview
+    assert "Q1-CK" not in preview
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 0
+        rules = db.session.scalar(sa.text("SELECT count(*) FROM alert_rule"))
+    assert rules == 1  # the demo's; the preview stored nothing
+    # A stricter budget, previewed: the bad ward is still caught.
+    strict = client.post("/admin/alerts/rules", data={**settings, "years": "50",
+                                                      "preview": "1"})
+    assert "Q1-BN" in strict.get_data(as_text=True)
+    added = client.post("/admin/alerts/rules", data={**settings, "shift": "5", "add": "1"})
+    assert added.status_code == 303
+    with app.app_context():
+        rule = db.session.scalar(sa.text("SELECT shift FROM alert_rule ORDER BY id DESC"))
+    assert rule == 5
