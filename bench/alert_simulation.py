@@ -194,8 +194,8 @@ def run(ward_years: int, runs: int) -> list[str]:
     return out
 
 
-def write_section(path: Path, lines: list[str]) -> None:
-    begin, end = "<!-- alert_simulation:begin -->", "<!-- alert_simulation:end -->"
+def write_section(path: Path, lines: list[str], name: str = "alert_simulation") -> None:
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     block = "\n".join([begin, *lines, end])
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if begin in text:

@@ -8,24 +8,21 @@ Conventions:
 - a proportion is in [0, 1] everywhere (a target of 90 % is ``0.90``); callers convert to %;
 - a criterion's satisfaction share is a count: ``successes`` satisfied answers out of ``n``
   answers on the scale (no-opinion answers excluded);
-- an element or overall index is a mean of per-respondent scores (each respondent's own element
-  or overall score), summarised by ``Moments`` (n, sum, sum of squares). The interval and test
-  for a mean use the spread *between respondents*, which respects that one person's answers to
-  several criteria are correlated: averaging criteria first and treating every answer as an
-  independent observation would make the interval too narrow;
-- every function returns ``None`` when there is no data to compute with (``n == 0``, or
-  ``n < 2`` where a spread is needed), never 0;
+- an element is the mean of its criteria's shares and the index the mean of its elements,
+  as the reports show them (``assess_mean_of_shares``): their interval and test take the
+  parts as perfectly correlated, the worst case, so one person's correlated answers to
+  several criteria never make them too narrow;
+- every function returns ``None`` when there is no data to compute with (``n == 0``), never 0;
 - bad arguments (a negative count, more successes than answers, a level or a proportion outside
   its range, a value that is not a number) raise ``ValueError``.
 
 The probability functions come from ``scipy.special`` (``bdtr`` is the binomial distribution
-function behind ``scipy.stats.binom.cdf``, ``ndtr``/``ndtri`` the normal, ``stdtr``/``stdtrit``
-Student's t, ``betaincinv`` the Beta quantile): the same values as ``scipy.stats`` without its
-per-call overhead, which matters when the alerts check tens of thousands of measures.
+function behind ``scipy.stats.binom.cdf``, ``ndtr``/``ndtri`` the normal): the same values as
+``scipy.stats`` without its per-call overhead, which matters over thousands of measures.
 
 How the reports use this module:
 
-1. ``assess_proportion`` / ``assess_mean`` for every unit and measure of a report: the observed
+1. ``assess_proportion`` / ``assess_mean_of_shares`` for every unit and measure: the observed
    value, its interval, and the one-sided p-value of "below target" (or "not enough data");
 2. ``assess_many`` over all of them at once: Benjamini-Hochberg adjusted p-values, and the final
    state "below" only for values below target that survive the correction.
@@ -37,7 +34,7 @@ false-alert budget per unit and year; they show the first step's value and inter
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -49,14 +46,12 @@ __all__ = [
     "STATES",
     "Assessment",
     "Interval",
-    "Moments",
     "assess_many",
-    "assess_mean",
+    "assess_mean_of_shares",
     "assess_proportion",
     "benjamini_hochberg",
     "binomial_below_p",
-    "mean_below_p",
-    "mean_interval",
+    "exact_interval",
     "two_proportion_drop_p",
     "wilson_interval",
 ]
@@ -169,6 +164,32 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval | N
     return Interval(low, high, level)
 
 
+def exact_interval(successes: int, n: int, level: float = 0.95) -> Interval | None:
+    """Clopper–Pearson ("exact") interval for a proportion; ``None`` when ``n == 0``.
+
+    The Beta quantiles that invert the exact binomial test (``binomial_below_p`` is its
+    lower side)::
+
+        low  = B⁻¹(α/2; s, n - s + 1)        (0 when s = 0)
+        high = B⁻¹(1 - α/2; s + 1, n - s)    (1 when s = n)
+
+    It covers the true share at least ``level`` of the time for every share and every n —
+    where Wilson's dips to about 90 % for shares near 99 % and n near 25 — and is never of
+    zero width.
+
+    In plain words: the range in which the true satisfaction share lies (at least 95 times
+    out of 100), given how many people answered.
+    """
+    s, total = _counts(successes, n)
+    level = _level(level)
+    if total == 0:
+        return None
+    alpha = 1 - level
+    low = 0.0 if s == 0 else float(special.betaincinv(s, total - s + 1, alpha / 2))
+    high = 1.0 if s == total else float(special.betaincinv(s + 1, total - s, 1 - alpha / 2))
+    return Interval(low, high, level)
+
+
 def binomial_below_p(successes: int, n: int, target: float) -> float | None:
     """One-sided exact binomial test that the true share is below ``target``.
 
@@ -189,130 +210,6 @@ def binomial_below_p(successes: int, n: int, target: float) -> float | None:
     if total == 0:
         return None
     return min(1.0, max(0.0, float(special.bdtr(s, total, target))))
-
-
-# --- means of per-respondent scores ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Enough of a list of per-respondent scores for a mean, its spread and its interval.
-
-    ``n`` respondents, ``total`` = sum of their scores, ``total_sq`` = sum of the squared scores.
-    Checked when built: ``n`` an integer >= 0, finite sums, ``total_sq >= 0``, both sums 0 when
-    ``n == 0``, and ``total² <= n · total_sq`` up to rounding (true of any list of numbers).
-    """
-
-    n: int
-    total: float
-    total_sq: float
-
-    def __post_init__(self) -> None:
-        n = _count(self.n, "n")
-        total = _number(self.total, "total")
-        total_sq = _number(self.total_sq, "total_sq")
-        if total_sq < 0:
-            raise ValueError(f"total_sq must be >= 0, got {total_sq!r}")
-        if n == 0 and (total != 0 or total_sq != 0):
-            raise ValueError("with n == 0 the sums must be 0")
-        if total * total > n * total_sq * (1 + 1e-9) + 1e-12:
-            raise ValueError(
-                f"inconsistent moments: total² ({total * total!r}) exceeds n · total_sq "
-                f"({n * total_sq!r})"
-            )
-        object.__setattr__(self, "n", n)
-        object.__setattr__(self, "total", total)
-        object.__setattr__(self, "total_sq", total_sq)
-
-    @property
-    def mean(self) -> float | None:
-        """``total / n``; ``None`` when ``n == 0``."""
-        return self.total / self.n if self.n else None
-
-    @property
-    def variance(self) -> float | None:
-        """Sample variance ``s² = (total_sq - total²/n) / (n - 1)``; ``None`` when ``n < 2``.
-
-        A sum of squared deviations within rounding error of 0 (relative to ``total_sq``) is 0,
-        so that identical scores give a variance of exactly 0.
-        """
-        if self.n < 2:
-            return None
-        squares = self.total_sq - self.total * self.total / self.n
-        if squares <= 64 * np.finfo(float).eps * self.total_sq:
-            return 0.0
-        return squares / (self.n - 1)
-
-    @classmethod
-    def from_distribution(cls, distribution: Mapping[float, int]) -> Moments:
-        """Moments of a distribution ``{score: number of respondents}``.
-
-        ``n = Σ count``, ``total = Σ score · count``, ``total_sq = Σ score² · count`` (exactly
-        rounded sums). Scores must be finite numbers, counts integers >= 0; ``ValueError``
-        otherwise.
-        """
-        if not isinstance(distribution, Mapping):
-            raise ValueError("distribution: expected a mapping of score to count")
-        n = 0
-        products: list[float] = []
-        squares: list[float] = []
-        for score, count in distribution.items():
-            value = _number(score, "score")
-            number = _count(count, f"count of score {score!r}")
-            n += number
-            products.append(value * number)
-            squares.append(value * value * number)
-        return cls(n, math.fsum(products), math.fsum(squares))
-
-
-def mean_interval(m: Moments, level: float = 0.95) -> Interval | None:
-    """Student t interval for a mean of per-respondent scores; ``None`` when ``n < 2``.
-
-    ``mean ± t_{(1+level)/2, n-1} · s / sqrt(n)`` with ``s`` the sample standard deviation
-    (``ddof = 1``). Used for element and overall indices: each respondent contributes one score
-    (their own element or overall score), so the correlation between one person's answers to
-    several criteria is inside that score and the interval is not falsely narrow. By the
-    central limit theorem it is accurate for the sample sizes the alerts require.
-
-    In plain words: the range in which the unit's true index most likely lies, given how many
-    people answered and how much their scores differ.
-    """
-    if not isinstance(m, Moments):
-        raise ValueError(f"expected Moments, got {m!r}")
-    level = _level(level)
-    if m.n < 2:
-        return None
-    mean, variance = m.mean, m.variance
-    assert mean is not None and variance is not None
-    t = float(special.stdtrit(m.n - 1, 1 - (1 - level) / 2))
-    half = t * math.sqrt(variance / m.n)
-    return Interval(mean - half, mean + half, level)
-
-
-def mean_below_p(m: Moments, target: float) -> float | None:
-    """One-sided one-sample t test that the true mean is below ``target``.
-
-    H0: mean >= target against H1: mean < target::
-
-        t = (mean - target) / (s / sqrt(n)),   p-value = P(T_{n-1} <= t)
-
-    ``None`` when ``n < 2``. When every respondent gave the same score (``s = 0``) there is no
-    chance variation: the p-value is 0.0 if the mean is below the target, else 1.0.
-
-    In plain words: how likely an index this low would be by chance alone if the unit really
-    met the target.
-    """
-    if not isinstance(m, Moments):
-        raise ValueError(f"expected Moments, got {m!r}")
-    target = _number(target, "target")
-    if m.n < 2:
-        return None
-    mean, variance = m.mean, m.variance
-    assert mean is not None and variance is not None
-    if variance == 0:
-        return 0.0 if mean < target else 1.0
-    t = (mean - target) / math.sqrt(variance / m.n)
-    return float(special.stdtr(m.n - 1, t))
 
 
 # --- false flags across many tests ----------------------------------------------------------
@@ -423,9 +320,9 @@ def _min_n(min_n: Any) -> int:
 def assess_proportion(successes: int, n: int, target: float, min_n: int) -> Assessment:
     """Assess a satisfaction share against ``target`` (both in [0, 1]); provisional state.
 
-    - ``n < min_n`` (or ``n == 0``): ``"not_enough_data"``, no p-value (value and Wilson
+    - ``n < min_n`` (or ``n == 0``): ``"not_enough_data"``, no p-value (value and exact
       interval still given when ``n > 0``);
-    - otherwise ``value = successes / n``, Wilson 95 % interval, ``p_value =
+    - otherwise ``value = successes / n``, exact (Clopper–Pearson) 95 % interval, ``p_value =
       binomial_below_p(successes, n, target)``, and the provisional state ``"meets"`` when
       ``value >= target``, else ``"not_significant"`` until ``assess_many`` decides which
       are ``"below"``.
@@ -437,7 +334,7 @@ def assess_proportion(successes: int, n: int, target: float, min_n: int) -> Asse
     target = _proportion(target, "target")
     minimum = _min_n(min_n)
     value = s / total if total else None
-    interval = wilson_interval(s, total)
+    interval = exact_interval(s, total)
     if total == 0 or total < minimum:
         return Assessment("not_enough_data", value, interval, None, None)
     assert value is not None
@@ -445,27 +342,52 @@ def assess_proportion(successes: int, n: int, target: float, min_n: int) -> Asse
     return Assessment(state, value, interval, binomial_below_p(s, total, target), None)
 
 
-def assess_mean(m: Moments, target: float, min_n: int) -> Assessment:
-    """Assess a mean of per-respondent scores (an element or overall index) against ``target``.
+def assess_mean_of_shares(groups: Sequence[Sequence[tuple[int, int]]], target: float,
+                          min_n: int) -> Assessment:
+    """Assess a mean of means of shares — an element (one group of criteria) or the index
+    (its elements) — against ``target``, as the reports compute the value.
 
-    Like ``assess_proportion`` with the t interval (``mean_interval``, 95 %) and the one-sided
-    t test (``mean_below_p``); ``target`` on the scale of the scores. A t test needs two
-    respondents, so fewer than ``max(min_n, 2)`` is ``"not_enough_data"``.
+    ``groups``: per element, its criteria's ``(successes, n)``. A criterion without answers
+    and an element without any criterion answered are left out, as in the score:
 
-    In plain words: is this unit's index below the target, and do we have enough respondents to
-    say so?
+    - ``value``: mean over the elements of the mean of their criteria's shares;
+    - ``interval``: the same means of the criteria's exact 95 % bounds. For comonotone
+      (perfectly correlated) parts the quantiles of a mean are the means of the quantiles,
+      the widest case; correlated answers give a narrower truth, so the interval is
+      conservative, and never of zero width;
+    - ``p_value``: one-sided z-test of "below target" with the standard error of the
+      same worst case at the target, ``se = mean(mean(sqrt(t(1 - t)/n_j)))``;
+    - fewer than ``min_n`` answers to the most answered criterion (or none):
+      ``"not_enough_data"``.
     """
-    if not isinstance(m, Moments):
-        raise ValueError(f"expected Moments, got {m!r}")
-    target = _number(target, "target")
+    target = _proportion(target, "target")
     minimum = _min_n(min_n)
-    value = m.mean
-    interval = mean_interval(m)
-    if m.n < max(minimum, 2):
+    values, lows, highs, errors, most = [], [], [], [], 0
+    for group in groups:
+        shares = [_counts(s, n, "criterion") for s, n in group]
+        answered = [(s, n) for s, n in shares if n > 0]
+        most = max([most, *(n for _, n in answered)])
+        if not answered:
+            continue
+        bounds = [exact_interval(s, n) for s, n in answered]
+        values.append(sum(s / n for s, n in answered) / len(answered))
+        lows.append(sum(b.low for b in bounds) / len(bounds))
+        highs.append(sum(b.high for b in bounds) / len(bounds))
+        errors.append(sum(math.sqrt(target * (1 - target) / n) for _, n in answered)
+                      / len(answered))
+    if not values:
+        return Assessment("not_enough_data", None, None, None, None)
+    value = sum(values) / len(values)
+    interval = Interval(sum(lows) / len(lows), sum(highs) / len(highs), 0.95)
+    if most < max(minimum, 1):
         return Assessment("not_enough_data", value, interval, None, None)
-    assert value is not None
+    error = sum(errors) / len(errors)
+    if error == 0:
+        p_value = 0.0 if value < target else 1.0
+    else:
+        p_value = float(special.ndtr((value - target) / error))
     state = "meets" if value >= target else "not_significant"
-    return Assessment(state, value, interval, mean_below_p(m, target), None)
+    return Assessment(state, value, interval, p_value, None)
 
 
 def assess_many(assessments: Sequence[Assessment], rate: float) -> list[Assessment]:

@@ -8,6 +8,7 @@ values worked out by hand in the comments, to 1e-6.
 from __future__ import annotations
 
 import dataclasses
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -18,20 +19,17 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
-from statsmodels.stats.weightstats import DescrStatsW
 
 from satisfaction.indices.statistics import (
     STATES,
     Assessment,
     Interval,
-    Moments,
     assess_many,
-    assess_mean,
+    assess_mean_of_shares,
     assess_proportion,
     benjamini_hochberg,
     binomial_below_p,
-    mean_below_p,
-    mean_interval,
+    exact_interval,
     two_proportion_drop_p,
     wilson_interval,
 )
@@ -58,10 +56,6 @@ PAIRS = [
     (12345, 13000),
 ]
 LEVELS = [0.8, 0.9, 0.95, 0.99]
-
-
-def moments_of(scores) -> Moments:
-    return Moments.from_distribution(Counter(float(x) for x in scores))
 
 
 # --- Wilson ---------------------------------------------------------------------------------
@@ -126,6 +120,34 @@ def test_numpy_integers_are_counts():
     assert wilson_interval(np.int64(81), np.int32(263)) == wilson_interval(81, 263)
 
 
+# --- exact (Clopper-Pearson) interval ----------------------------------------------------
+
+
+@pytest.mark.parametrize("successes,n", [(0, 1), (1, 1), (0, 10), (10, 10), (7, 10), (24, 25),
+                                         (81, 263), (999, 1000), (3, 3)])
+def test_exact_interval_agrees_with_statsmodels(successes, n):
+    low, high = proportion_confint(successes, n, alpha=0.05, method="beta")
+    interval = exact_interval(successes, n)
+    assert (interval.low, interval.high) == pytest.approx((low, high), abs=TOL)
+    assert interval.high > interval.low  # never zero-width
+
+
+def test_exact_interval_covers_where_wilson_dips():
+    # n = 22, p = 0.992 (a criterion near 100 % with 22 answers): Wilson's 95 % interval
+    # holds the true share only 84 % of the time; the exact one at least 95 % (computed
+    # exactly from the binomial distribution).
+    def cover(interval, n, p):
+        pmf = stats.binom(n, p).pmf
+        return sum(pmf(k) for k in range(n + 1)
+                   if interval(k, n).low <= p <= interval(k, n).high)
+
+    assert cover(wilson_interval, 22, 0.992) < 0.85
+    for n, p in ((22, 0.992), (25, 0.99), (10, 0.95), (30, 0.8)):
+        assert cover(exact_interval, n, p) >= 0.95
+    assert exact_interval(0, 5).low == 0 and exact_interval(5, 5).high == 1
+    assert exact_interval(0, 0) is None
+
+
 # --- exact binomial test --------------------------------------------------------------------
 
 
@@ -164,112 +186,6 @@ def test_binomial_below_edges():
 def test_binomial_below_bad_arguments(args):
     with pytest.raises(ValueError):
         binomial_below_p(*args)
-
-
-# --- moments, t interval and t test ---------------------------------------------------------
-
-
-def test_moments_from_distribution():
-    m = Moments.from_distribution({0: 1, 50: 1, 100: 2})
-    assert (m.n, m.total, m.total_sq) == (4, 250.0, 22500.0)
-    # mean = 250/4 = 62.5; squares about the mean: 3906.25 + 156.25 + 2·1406.25 = 6875;
-    # s² = 6875/3 = 2291.6667
-    assert m.mean == 62.5
-    assert m.variance == pytest.approx(6875 / 3, rel=1e-12)
-    rng = np.random.default_rng(3)
-    scores = rng.integers(0, 101, size=500) / 4
-    m = moments_of(scores)
-    assert m.n == 500
-    assert m.mean == pytest.approx(scores.mean(), abs=1e-9)
-    assert m.variance == pytest.approx(scores.var(ddof=1), rel=1e-9)
-
-
-def test_moments_edges():
-    empty = Moments.from_distribution({})
-    assert (empty.n, empty.mean, empty.variance) == (0, None, None)
-    one = Moments.from_distribution({80.0: 1, 70.0: 0})
-    assert (one.n, one.mean, one.variance) == (1, 80.0, None)
-    # Identical scores that are not exact in binary: rounding must not leave a tiny variance.
-    same = Moments.from_distribution({0.1: 1000})
-    assert same.variance == 0.0
-    assert Moments(3, 0.3, 0.03).variance == 0.0
-
-
-@pytest.mark.parametrize(
-    "build",
-    [
-        lambda: Moments.from_distribution({1: -1}),
-        lambda: Moments.from_distribution({1: 1.5}),
-        lambda: Moments.from_distribution({None: 1}),
-        lambda: Moments.from_distribution({float("nan"): 1}),
-        lambda: Moments.from_distribution([(1, 2)]),
-        lambda: Moments(-1, 0.0, 0.0),
-        lambda: Moments(0, 1.0, 1.0),
-        lambda: Moments(2, 10.0, 1.0),  # 10² > 2 · 1: no list of numbers has these sums
-        lambda: Moments(2, 1.0, -1.0),
-        lambda: Moments(2, float("inf"), 1.0),
-    ],
-)
-def test_moments_bad_arguments(build):
-    with pytest.raises(ValueError):
-        build()
-
-
-def test_mean_interval_textbook():
-    # Scores 0, 50, 100, 100: mean 62.5, s = sqrt(2291.6667) = 47.871355, s/√4 = 23.935678;
-    # t_{0.975, 3} = 3.182446; half = 3.182446 · 23.935678 = 76.174009
-    # interval = 62.5 ∓ 76.174009 = [-13.674009, 138.674009]
-    interval = mean_interval(Moments.from_distribution({0: 1, 50: 1, 100: 2}))
-    assert interval.low == pytest.approx(-13.674009, abs=TOL)
-    assert interval.high == pytest.approx(138.674009, abs=TOL)
-    assert interval.level == 0.95
-
-
-@pytest.mark.parametrize("level", LEVELS)
-@pytest.mark.parametrize("seed", range(4))
-def test_mean_interval_and_test_agree_with_statsmodels(seed, level):
-    rng = np.random.default_rng(seed)
-    size = [2, 5, 40, 700][seed]
-    scores = rng.choice([0, 25, 50, 75, 100], size=size, p=[0.05, 0.05, 0.1, 0.3, 0.5])
-    if np.all(scores == scores[0]):
-        scores[0] = 50 if scores[0] != 50 else 0
-    m = moments_of(scores)
-    described = DescrStatsW(scores.astype(float))
-    low, high = described.tconfint_mean(alpha=1 - level)
-    interval = mean_interval(m, level)
-    assert interval.low == pytest.approx(low, abs=TOL)
-    assert interval.high == pytest.approx(high, abs=TOL)
-    # The same with frequency weights, as the counts come from the database.
-    values = sorted(set(scores.tolist()))
-    weighted = DescrStatsW(np.array(values, float), weights=[list(scores).count(v) for v in values])
-    assert interval.low == pytest.approx(weighted.tconfint_mean(alpha=1 - level)[0], abs=TOL)
-    for target in [10.0, 60.0, 75.0, 90.0]:
-        expected = described.ttest_mean(target, alternative="smaller")[1]
-        assert mean_below_p(m, target) == pytest.approx(expected, abs=TOL)
-
-
-def test_mean_below_textbook():
-    # Scores 0, 50, 100, 100 against 90: t = (62.5 - 90)/23.935678 = -1.148913;
-    # P(T_3 <= -1.148913) = 0.166943
-    m = Moments.from_distribution({0: 1, 50: 1, 100: 2})
-    assert mean_below_p(m, 90) == pytest.approx(0.1669435, abs=TOL)
-
-
-def test_mean_edges():
-    assert mean_interval(Moments(0, 0.0, 0.0)) is None
-    assert mean_interval(Moments.from_distribution({70: 1})) is None
-    assert mean_below_p(Moments.from_distribution({70: 1}), 90) is None
-    constant = Moments.from_distribution({80: 30})
-    assert mean_interval(constant) == Interval(80.0, 80.0, 0.95)
-    assert mean_below_p(constant, 90) == 0.0
-    assert mean_below_p(constant, 80) == 1.0
-    assert mean_below_p(constant, 70) == 1.0
-    with pytest.raises(ValueError):
-        mean_interval((3, 1.0, 1.0))
-    with pytest.raises(ValueError):
-        mean_interval(constant, level=95)
-    with pytest.raises(ValueError):
-        mean_below_p(constant, float("nan"))
 
 
 # --- Benjamini-Hochberg ---------------------------------------------------------------------
@@ -406,14 +322,14 @@ def test_assess_proportion_states():
     low = assess_proportion(80, 100, 0.9, 30)
     assert low.state == "not_significant"
     assert low.value == 0.8
-    assert low.interval == wilson_interval(80, 100)
+    assert low.interval == exact_interval(80, 100)
     assert low.p_value == pytest.approx(stats.binomtest(80, 100, 0.9, alternative="less").pvalue)
     assert low.adjusted_p is None
     meets = assess_proportion(90, 100, 0.9, 30)
     assert meets.state == "meets" and meets.p_value is not None
     # 1 satisfied answer out of 20 is dreadful, but below the minimum: never "below".
     few = assess_proportion(1, 20, 0.9, 30)
-    assert few == Assessment("not_enough_data", 0.05, wilson_interval(1, 20), None, None)
+    assert few == Assessment("not_enough_data", 0.05, exact_interval(1, 20), None, None)
     assert assess_proportion(0, 0, 0.9, 0) == Assessment("not_enough_data", None, None, None, None)
     assert assess_proportion(30, 30, 0.9, 30).state == "meets"
     for args in [(5, 4, 0.9, 1), (1, 4, 90, 1), (1, 4, 0.9, -1), (1, 4, 0.9, 1.5)]:
@@ -421,24 +337,26 @@ def test_assess_proportion_states():
             assess_proportion(*args)
 
 
-def test_assess_mean_states():
-    m = moments_of([100] * 20 + [50] * 10 + [0] * 2)  # mean 78.125
-    below = assess_mean(m, 85, 30)
-    assert below.state == "not_significant"
-    assert below.value == pytest.approx(78.125)
-    assert below.interval == mean_interval(m)
-    assert below.p_value == pytest.approx(mean_below_p(m, 85))
-    assert assess_mean(m, 70, 30).state == "meets"
-    assert assess_mean(m, 85, 40) == Assessment(
-        "not_enough_data", m.mean, mean_interval(m), None, None
-    )
-    # A t test needs two respondents, whatever the minimum.
-    one = Moments.from_distribution({20: 1})
-    assert assess_mean(one, 85, 0) == Assessment("not_enough_data", 20.0, None, None, None)
-    with pytest.raises(ValueError):
-        assess_mean((1, 2, 3), 85, 30)
-    with pytest.raises(ValueError):
-        assess_mean(m, float("nan"), 30)
+def test_assess_mean_of_shares_hand_computed():
+    # Element 1: 8/10 and 10/10; element 2: 5/10 (and a criterion nobody answered).
+    groups = [[(8, 10), (10, 10)], [(5, 10), (0, 0)]]
+    a = assess_mean_of_shares(groups, 0.9, 10)
+    assert a.value == pytest.approx(((0.8 + 1.0) / 2 + 0.5) / 2)  # 0.7, as the score
+    e1 = [exact_interval(8, 10), exact_interval(10, 10)]
+    low = ((e1[0].low + e1[1].low) / 2 + exact_interval(5, 10).low) / 2
+    high = ((e1[0].high + e1[1].high) / 2 + exact_interval(5, 10).high) / 2
+    assert (a.interval.low, a.interval.high) == pytest.approx((low, high))
+    se = math.sqrt(0.9 * 0.1 / 10)  # every part has n = 10
+    assert a.p_value == pytest.approx(stats.norm.cdf((0.7 - 0.9) / se))
+    assert a.state == "not_significant"
+    # Below the minimum: no verdict, the value and interval still shown.
+    few = assess_mean_of_shares(groups, 0.9, 11)
+    assert few.state == "not_enough_data" and few.p_value is None and few.value == a.value
+    # All satisfied: the interval is not of zero width.
+    perfect = assess_mean_of_shares([[(30, 30), (30, 30)]], 0.9, 30)
+    assert perfect.state == "meets" and perfect.interval.low < 1 == perfect.interval.high
+    assert assess_mean_of_shares([[(0, 0)]], 0.9, 1) == Assessment(
+        "not_enough_data", None, None, None, None)
 
 
 def test_assessment_rejects_unknown_states():
@@ -453,8 +371,8 @@ def test_assess_many_applies_benjamini_hochberg():
         assess_proportion(85, 100, 0.9, 30),  # a little below: p = 0.0576
         assess_proportion(95, 100, 0.9, 30),  # meets
         assess_proportion(2, 10, 0.9, 30),  # not enough data: out of the family
-        assess_mean(moments_of([100] * 60 + [0] * 40), 80, 30),  # mean 60 vs 80: p ~ 6e-5
-        assess_mean(moments_of([100] * 78 + [0] * 22), 80, 30),  # mean 78 vs 80: p ~ 0.31
+        assess_mean_of_shares([[(60, 100)]], 0.8, 30),  # 60 vs 80: z = -5, p ~ 3e-7
+        assess_mean_of_shares([[(78, 100)]], 0.8, 30),  # 78 vs 80: z = -0.5, p ~ 0.31
     ]
     result = assess_many(assessments, 0.05)
     tested = [0, 1, 2, 4, 5]
@@ -578,11 +496,10 @@ def test_statistics_imports_neither_flask_nor_the_database():
 
 
 def test_public_api_is_frozen_dataclasses():
-    for cls in (Interval, Moments, Assessment):
+    for cls in (Interval, Assessment):
         assert dataclasses.is_dataclass(cls)
         assert cls.__dataclass_params__.frozen
     assert [f.name for f in dataclasses.fields(Interval)] == ["low", "high", "level"]
-    assert [f.name for f in dataclasses.fields(Moments)] == ["n", "total", "total_sq"]
     assert [f.name for f in dataclasses.fields(Assessment)] == [
         "state",
         "value",

@@ -295,8 +295,8 @@ def test_report_shows_intervals_states_and_lower_bounds(client, app, data):
     html = client.get("/admin/reports/sipas/Q1-CK?period=2026-03").get_data(as_text=True)
     row = html[html.index("<td>A1</td>"):]
     row = row[: row.index("</tr>")]
-    # 30 of 60 = 50 %; Wilson 95 % interval 37.7–62.3; far below 90 with n = 60.
-    assert "50,0 %" in row and "37,7–62,3" in row and "Dưới chỉ tiêu (có ý nghĩa)" in row
+    # 30 of 60 = 50 %; exact 95 % interval 36.8–63.2; far below 90 with n = 60.
+    assert "50,0 %" in row and "36,8–63,2" in row and "Dưới chỉ tiêu (có ý nghĩa)" in row
     assert "Cách đọc kết quả đánh giá" in html
     # Bến Nghé has 2 forms: not enough data, never "below".
     small = client.get("/admin/reports/sipas/Q1-BN?period=2026-03").get_data(as_text=True)
