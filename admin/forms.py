@@ -92,6 +92,8 @@ LEVEL_LABELS = {
 
 class RuleForm(FlaskForm):
     index = SelectField(_l("Index"), validators=[DataRequired()])
+    questionnaire = StringField(_l("Questionnaire watched (code; empty: the index's first)"),
+                                validators=[Optional(), Length(max=64)])
     target = FloatField(_l("Target (percent satisfied)"),
                         validators=[InputRequired(), NumberRange(0, 100)])
     window = StringField(_l("Window (30d, month, quarter, year)"), default="30d",

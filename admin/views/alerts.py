@@ -17,9 +17,9 @@ from satisfaction.alerts.rules import (
     build_rule,
     find_rule,
     measure_label,
+    rule_source,
     switch_off,
 )
-from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, AlertState
 
@@ -43,7 +43,7 @@ def alerts():
 
 
 def _label(alert: Alert, measure: str | None = None) -> str:
-    definition = source_of(alert.rule.index).definition
+    definition = rule_source(alert.rule).definition
     return measure_label(definition, alert.measure if measure is None else measure, g.locale)
 
 
@@ -141,7 +141,8 @@ def rules():
     status, preview = 200, None
     if request.method == "POST" and form.validate_on_submit():
         settings = dict(
-            index_code=form.index.data, target=form.target.data, window=form.window.data,
+            index_code=form.index.data, questionnaire=form.questionnaire.data or None,
+            target=form.target.data, window=form.window.data,
             min_n=form.min_n.data, false_flag_rate=form.rate.data, level=form.level.data,
             code=form.code.data or None, shift=form.shift.data,
             years_per_false_alert=form.years.data, rejoin_days=form.rejoin_days.data,

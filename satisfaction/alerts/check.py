@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from satisfaction import clock
-from satisfaction.alerts.rules import measures_of, window_of
+from satisfaction.alerts.rules import measures_of, rule_source, window_of
 from satisfaction.alerts.watch import LOOKBACK_DAYS, Watch, watch_units
-from satisfaction.catalogue.lookup import source_of
 from satisfaction.clock import utcnow
 from satisfaction.counts.tallies import tally
 from satisfaction.db.accounts import AuditEntry, Role, User
@@ -52,7 +51,7 @@ def units_judged(day: date) -> tuple[list[Unit], list[Unit]]:
 def evaluate(rule: AlertRule, window: periods.Period, units: list[Unit],
              every: list[Unit]) -> dict[int, list[Finding]]:
     """Every unit's measures over the rule's window: the evidence shown with an alert."""
-    source = source_of(rule.index)
+    source = rule_source(rule)
     below = subtrees(every)
     tallies = tally(source.version_ids, [u.id for u in every], window, by_month=False)
     measures = measures_of(rule, source.definition)

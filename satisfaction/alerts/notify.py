@@ -16,8 +16,7 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 from flask import current_app
 
-from satisfaction.alerts.rules import measure_label
-from satisfaction.catalogue.lookup import source_of
+from satisfaction.alerts.rules import measure_label, rule_source
 from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, Notification
 from satisfaction.extensions import db
@@ -37,6 +36,7 @@ def alert_link(alert: Alert) -> str:
     return absolute(
         f"/admin/reports/{alert.rule.index.code}/{alert.unit.code}"
         f"?from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
+        f"&questionnaire={alert.rule.questionnaire_code}"
     )
 
 
@@ -47,7 +47,7 @@ def alert_page(alert: Alert) -> str:
 def compose_escalation(alert: Alert) -> tuple[str, str]:
     """Subject and body, in Vietnamese, to the owner office: the alert waited past the
     rule's delay without a remedy, or past its remedy's due date."""
-    definition = source_of(alert.rule.index).definition
+    definition = rule_source(alert.rule).definition
     measure = measure_label(definition, alert.measure)
     unit = alert.unit.name("vi")
     subject = f"[Cảnh báo quá hạn] {unit}: {measure} chưa được khắc phục"
@@ -77,7 +77,7 @@ def compose_escalation(alert: Alert) -> tuple[str, str]:
 def compose(alert: Alert) -> tuple[str, str]:
     """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
     interval, the target and the link to the report."""
-    definition = source_of(alert.rule.index).definition
+    definition = rule_source(alert.rule).definition
     measure = measure_label(definition, alert.measure)
     unit = alert.unit.name("vi")
     subject = f"[Cảnh báo chỉ số] {unit}: {measure} dưới chỉ tiêu"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from satisfaction.catalogue.lookup import source_of
+from satisfaction.catalogue.lookup import Source, source_of
 from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.alerts import AlertRule
 from satisfaction.db.catalogue import IndexDefinition
@@ -50,7 +50,13 @@ def window_of(rule: AlertRule, today: date) -> periods.Period:
     return periods.Period(date(today.year, 1, 1), today)
 
 
+def rule_source(rule: AlertRule) -> Source:
+    """The questionnaire (and its definition) whose answers the rule watches."""
+    return source_of(rule.index, rule.questionnaire_code)
+
+
 def build_rule(*, index_code: str, target: float, window: str, min_n: int,
+               questionnaire: str | None = None,
                false_flag_rate: float = 0.05, level: str = "all", code: str | None = None,
                notify_unit: bool = True, notify_owner: bool = True, shift: float = 7.0,
                years_per_false_alert: float = 5.0, rejoin_days: int = 30,
@@ -80,13 +86,18 @@ def build_rule(*, index_code: str, target: float, window: str, min_n: int,
     if not 1 <= escalate_after_days <= 365:
         raise RuleError("escalation delay: from 1 to 365 days")
     kind, days = parse_window(window)
-    source = source_of(index)
+    codes = index.questionnaire_codes or []
+    questionnaire = questionnaire or (codes[0] if codes else None)
+    if questionnaire not in codes:
+        raise RuleError(f"questionnaire: one of {', '.join(codes)}")
+    source = source_of(index, questionnaire)
     if code is not None:
         known = {g.code for g in source.definition.elements} | {
             i.code for i in source.definition.scored_items()}
         if code not in known:
             raise RuleError(f"unknown element or criterion {code!r} in {index_code}")
-    return AlertRule(index=index, index_id=index.id, target=target, window_kind=kind,
+    return AlertRule(index=index, index_id=index.id, questionnaire_code=questionnaire,
+                     target=target, window_kind=kind,
                      window_days=days, min_n=min_n, false_flag_rate=false_flag_rate,
                      level=level, code=code, notify_unit=notify_unit,
                      notify_owner=notify_owner, shift=shift,

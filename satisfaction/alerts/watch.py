@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from satisfaction.alerts.rules import Measure, watched_measures
-from satisfaction.catalogue.lookup import source_of
+from satisfaction.alerts.rules import Measure, rule_source, watched_measures
 from satisfaction.counts.tallies import daily_measures
 from satisfaction.db.alerts import AlertRule
 from satisfaction.db.units import Unit
@@ -62,7 +61,7 @@ def watch_units(rule: AlertRule, first: date, last: date, units: list[Unit],
                 every: list[Unit]) -> Watch:
     """Run the rule's sequential check from ``first`` to ``last`` for ``units`` (each over its
     subtree among ``every``)."""
-    source = source_of(rule.index)
+    source = rule_source(rule)
     measures = watched_measures(rule, source.definition)
     design = design_of(rule, len(measures))
     days = (last - first).days + 1

@@ -22,6 +22,8 @@ alerts_cli.add_command(rule_cli)
 
 @rule_cli.command("add")
 @click.option("--index", "index_code", required=True)
+@click.option("--questionnaire", default=None,
+              help="The questionnaire watched (default: the index's first).")
 @click.option("--target", type=float, required=True, help="Percent satisfied, 0-100.")
 @click.option("--window", required=True, help="30d, month, quarter or year.")
 @click.option("--min-n", type=int, required=True, help="Fewer answers: not enough data.")
@@ -40,12 +42,12 @@ alerts_cli.add_command(rule_cli)
               help="A flag within this many days of clearing continues the same episode.")
 @click.option("--escalate-after", type=int, default=14, show_default=True,
               help="Days without a remedy before the owner office is told.")
-def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_owner, shift,
-             years, rejoin_days, escalate_after) -> None:
+def rule_add(index_code, questionnaire, target, window, min_n, rate, level, code, no_unit,
+             no_owner, shift, years, rejoin_days, escalate_after) -> None:
     """Add an alert rule."""
     try:
-        rule = add_rule(index_code=index_code, target=target, window=window, min_n=min_n,
-                        false_flag_rate=rate, level=level, code=code,
+        rule = add_rule(index_code=index_code, questionnaire=questionnaire, target=target,
+                        window=window, min_n=min_n, false_flag_rate=rate, level=level, code=code,
                         notify_unit=not no_unit, notify_owner=not no_owner, shift=shift,
                         years_per_false_alert=years, rejoin_days=rejoin_days,
                         escalate_after_days=escalate_after)
@@ -53,8 +55,9 @@ def rule_add(index_code, target, window, min_n, rate, level, code, no_unit, no_o
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Rule {rule.id}: {index_code} {level}{' ' + code if code else ''} "
-               f"target {target}% window {window} min-n {min_n} rate {rate}")
+    click.echo(f"Rule {rule.id}: {index_code} ({rule.questionnaire_code}) {level}"
+               f"{' ' + code if code else ''} target {target}% drop {shift} one false alert "
+               f"in {years} years window {window} min-n {min_n}")
 
 
 @rule_cli.command("list")
@@ -62,7 +65,7 @@ def rule_list() -> None:
     """List the alert rules."""
     for rule in all_rules():
         level = rule.level + (" " + rule.code if rule.code else "")
-        click.echo(f"{rule.id}\t{rule.index.code}\t{level}"
+        click.echo(f"{rule.id}\t{rule.index.code}\t{rule.questionnaire_code}\t{level}"
                    f"\ttarget {rule.target}%\twindow {rule.window_label}\tmin-n {rule.min_n}"
                    f"\trate {rule.false_flag_rate}\t{'active' if rule.is_active else 'off'}")
 

@@ -42,6 +42,9 @@ class AlertRule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     index_id: Mapped[int] = mapped_column(sa.ForeignKey("index_definition.id"))
+    #: The questionnaire of the index whose answers are watched: each one is its own series
+    #: (the QĐ 2640 counter form, the QĐ 1001 service part).
+    questionnaire_code: Mapped[str] = mapped_column(sa.String(64))
     #: What is tested: the index, its elements, its criteria, or all of them.
     level: Mapped[str] = mapped_column(sa.String(16), default="all")
     #: Only this element or criterion (optional).

@@ -156,6 +156,10 @@ def seed_admin(district: Unit, email: str = DEMO_ADMIN_EMAIL) -> str | None:
 
 
 def seed_alert_rule() -> None:
-    """The demo's SIPAS rule: 90 % over the last 30 days, at least 30 answers, 5 % FDR."""
+    """The demo's SIPAS rules, one per questionnaire (the QĐ 2640 counter form, the QĐ 1001
+    service part): 90 %, the index and its elements watched, a 7-point drop caught, at most
+    one false alert in 5 years per unit, at least 30 answers, evidence over 30 days."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(AlertRule)) == 0:
-        add_rule(index_code="sipas", target=90, window="30d", min_n=30, false_flag_rate=0.05)
+        for questionnaire in ("sipas-2640", "sipas-1001"):
+            add_rule(index_code="sipas", questionnaire=questionnaire, target=90,
+                     window="30d", min_n=30, false_flag_rate=0.05)

@@ -378,7 +378,8 @@ def test_replay_lists_the_episodes_and_changes_nothing(app, runner, wards, smtp)
     assert "Q1-BN\topened 2026-03-" in result.output and "still open" in result.output
     assert "Q1-CK" not in result.output and "Q1-TD" not in result.output
     as_json = runner.invoke(args=["alerts", "replay", "--from", "2026-01-01", "--to",
-                                  TODAY.isoformat(), "--unit", "Q1-BN", "--json"])
+                                  TODAY.isoformat(), "--unit", "Q1-BN", "--rule", "1",
+                                  "--json"])
     import json
 
     document = json.loads(as_json.output)
@@ -456,7 +457,7 @@ def test_the_rule_page_previews_a_rule_over_the_last_year(app, client, wards):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 0
         rules = db.session.scalar(sa.text("SELECT count(*) FROM alert_rule"))
-    assert rules == 1  # the demo's; the preview stored nothing
+    assert rules == 2  # the demo's two; the preview stored nothing
     # A stricter budget, previewed: the bad ward is still caught.
     strict = client.post("/admin/alerts/rules", data={**settings, "years": "50",
                                                       "preview": "1"})
@@ -466,3 +467,23 @@ def test_the_rule_page_previews_a_rule_over_the_last_year(app, client, wards):
     with app.app_context():
         rule = db.session.scalar(sa.text("SELECT shift FROM alert_rule ORDER BY id DESC"))
     assert rule == 5
+
+
+def test_answers_to_the_1001_questionnaire_open_their_own_alert(app, runner, demo, smtp):
+    from factories import gen_response
+
+    with app.app_context():
+        for k in range(30):
+            day = TODAY - timedelta(days=1 + k)
+            for i in range(10):
+                gen_response("Q1-NTB", day, questionnaire="sipas-1001",
+                             value=2 if i < 4 else 5)
+        db.session.commit()
+    output = run_check(runner)
+    assert "open: rule 2 Q1-NTB" in output  # the demo's rule on QĐ 1001
+    assert "rule 1 Q1-NTB" not in output  # nothing on the QĐ 2640 series
+    with app.app_context():
+        alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-NTB"))
+        assert alert.rule.questionnaire_code == "sipas-1001" and alert.value == pytest.approx(60)
+    message = next(m for rcpt, m in smtp.messages if "Nguyễn Thái Bình" in m["Subject"])
+    assert "questionnaire=sipas-1001" in message.get_content()
