@@ -84,6 +84,17 @@ class RemedyForm(FlaskForm):
     due = DateField(_l("By when"), validators=[InputRequired(_l("Please give a date."))])
 
 
+COMMENDATION_LABELS = {
+    "lower_bound": _l("Enough answers, and the lower 95 % bound at the target (recommended)"),
+    "value": _l("Enough answers, and the value at the target"),
+}
+
+
+class CommendationForm(FlaskForm):
+    index = HiddenField(validators=[DataRequired()])
+    rule = SelectField(_l("Commendation candidates"))
+
+
 LEVEL_LABELS = {
     "all": _l("The index and its elements (criteria listed as evidence)"),
     "overall": _l("The index"), "element": _l("Elements"), "criterion": _l("Criteria"),

@@ -18,13 +18,22 @@ from satisfaction.alerts.rules import (
     find_rule,
     measure_label,
     rule_source,
+    set_commendation_rule,
     switch_off,
 )
 from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, AlertState
 
 from .. import bp
-from ..forms import LEVEL_LABELS, EmptyForm, RemedyForm, RuleForm, options
+from ..forms import (
+    COMMENDATION_LABELS,
+    LEVEL_LABELS,
+    CommendationForm,
+    EmptyForm,
+    RemedyForm,
+    RuleForm,
+    options,
+)
 
 
 def _alert_or_404(alert_id: int) -> Alert:
@@ -164,7 +173,34 @@ def rules():
     listing = all_rules()
     return render_template("admin/rules.html", form=form, rules=listing, preview=preview,
                            may_manage=g.scope.may(Permission.MANAGE_RULES),
-                           remove_form=EmptyForm()), status
+                           remove_form=EmptyForm(), commendation=_commendation_forms()), status
+
+
+def _commendation_forms() -> list[tuple[object, CommendationForm]]:
+    """One form per share index the user sees: its rule for commendation candidates."""
+    forms = []
+    for index in visible_indices(g.scope):
+        if index.method != "top_two_box":
+            continue
+        form = CommendationForm(formdata=None, index=index.code, rule=index.commendation_rule)
+        form.rule.choices = options(COMMENDATION_LABELS)
+        forms.append((index, form))
+    return forms
+
+
+@bp.post("/alerts/commendation")
+def commendation():
+    g.scope.require(Permission.MANAGE_RULES)
+    form = CommendationForm()
+    form.rule.choices = options(COMMENDATION_LABELS)
+    if not form.validate_on_submit():
+        abort(400, description=_("The form has expired; please try again."))
+    index = next((i for i in visible_indices(g.scope) if i.code == form.index.data), None)
+    if index is None:
+        abort(404)
+    set_commendation_rule(index, form.rule.data, g.user.id)
+    flash(_("The rule for commendation candidates was saved."), "info")
+    return redirect(url_for(".rules"), code=303)
 
 
 def _preview(rule) -> dict:

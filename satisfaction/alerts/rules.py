@@ -162,6 +162,20 @@ def switch_off(rule: AlertRule, user_id: int | None = None) -> None:
                               subject=str(rule.id)))
 
 
+COMMENDATION_RULES = ("lower_bound", "value")
+
+
+def set_commendation_rule(index: IndexDefinition, rule: str, user_id: int | None = None) -> None:
+    """The index owner's rule for commendation candidates (see ``reporting.reports``)."""
+    if rule not in COMMENDATION_RULES:
+        raise RuleError(f"commendation rule: one of {', '.join(COMMENDATION_RULES)}")
+    if index.commendation_rule != rule:
+        db.session.add(AuditEntry(user_id=user_id, action="indices.commendation",
+                                  subject=index.code,
+                                  details={"from": index.commendation_rule, "to": rule}))
+        index.commendation_rule = rule
+
+
 def evidence_settings(index: IndexDefinition) -> tuple[int, float]:
     """(minimum answers, false-flag rate) of the index's first active rule, so that a report
     calls "below target" what an alert would; the defaults without one."""

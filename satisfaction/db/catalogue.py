@@ -63,6 +63,10 @@ class IndexDefinition(db.Model):
     ``data/indices.json``: who owns it, its target, and how it is scored."""
 
     __tablename__ = "index_definition"
+    __table_args__ = (
+        sa.CheckConstraint("commendation_rule IN ('lower_bound', 'value')",
+                           name="commendation_rule_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -84,6 +88,10 @@ class IndexDefinition(db.Model):
     note_vi: Mapped[str] = mapped_column(sa.Text, default="")
     note_en: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    #: Set by the index owner, not the catalogue file: a commendation candidate has enough
+    #: answers and its lower 95 % bound ("lower_bound") or its value ("value") at the target.
+    commendation_rule: Mapped[str] = mapped_column(sa.String(16), default="lower_bound",
+                                                   server_default="lower_bound")
 
     owner: Mapped[Unit | None] = relationship()
 

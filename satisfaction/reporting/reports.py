@@ -46,8 +46,11 @@ class UnitResult:
     #: Some of the answers are a predecessor's carried over by a share below 1.
     estimated: bool = False
     #: The lower 95 % bound of the respondents' mean share (percent; share indices only):
-    #: what the ranking orders by, and what a commendation candidate must have at target.
+    #: what the ranking orders by.
     low: float | None = None
+    #: What a commendation candidate must have at the target: its lower bound, or its value
+    #: (the index owner's rule, ``IndexDefinition.commendation_rule``).
+    commend_by: str = "lower_bound"
 
     @property
     def value(self) -> float | None:
@@ -60,8 +63,10 @@ class UnitResult:
 
     @property
     def candidate(self) -> bool:
-        """A commendation candidate: enough answers, and the lower bound at the target."""
-        return self.ranked and self.low is not None and self.low >= self.target
+        """A commendation candidate: enough answers, and the lower bound (or, by the index
+        owner's rule, the value) at the target."""
+        figure = self.value if self.commend_by == "value" else self.low
+        return self.ranked and figure is not None and figure >= self.target
 
     @property
     def rank_key(self) -> tuple:
@@ -200,7 +205,8 @@ def _result(index, source, unit, tallies, unit_ids, target, min_n: int,
         low = interval.low * 100 if interval else None
     return UnitResult(unit, responses, score, target,
                       state_of(score.value, target, responses, min_n),
-                      figures.coverage(tallies, unit_ids) if figures else None, estimated, low)
+                      figures.coverage(tallies, unit_ids) if figures else None, estimated, low,
+                      index.commendation_rule)
 
 
 def unit_report(

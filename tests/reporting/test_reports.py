@@ -333,3 +333,30 @@ def test_three_lucky_answers_never_outrank_four_hundred_at_95(client, app, demo,
     assert order.index("Q1-TD") < order.index("Q1-BN")
     # The default commendation rule: the lower bound meets the target (400 at 95 %: ~92).
     assert td["commendation_candidate"] and 90 < td["lower_bound"] < 95
+
+
+def test_the_index_owner_sets_the_rule_for_commendation_candidates(client, app, demo):
+    # Cầu Kho: 40 forms, 37 satisfied (92.5 %): at the target, its lower bound is not.
+    rows = [("Q1-CK", "2026-03-04", {} if i < 37 else {c: "2" for c in ITEMS})
+            for i in range(40)]
+    gen_paper_forms(app, rows)
+    gen_user(app, "admin2@q1.example.vn", Role.ADMIN)
+    token = api_token(app.test_cli_runner(), "admin2@q1.example.vn")
+
+    def cau_kho():
+        body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",
+                          headers={"Authorization": f"Bearer {token}"}).json
+        return next(u for u in body["units"] if u["code"] == "Q1-CK")
+
+    ck = cau_kho()
+    assert ck["value"] == pytest.approx(92.5) and ck["lower_bound"] < 90
+    assert ck["state"] == "meets" and not ck["commendation_candidate"]
+    sign_in(client, "admin2@q1.example.vn")
+    csrf = read_form(client.get("/admin/alerts/rules").get_data(as_text=True)).hidden[
+        "csrf_token"]
+    saved = client.post("/admin/alerts/commendation",
+                        data={"csrf_token": csrf, "index": "sipas", "rule": "value"})
+    assert saved.status_code == 303
+    assert cau_kho()["commendation_candidate"]
+    assert client.post("/admin/alerts/commendation", data={
+        "csrf_token": csrf, "index": "sipas", "rule": "anything"}).status_code == 400
