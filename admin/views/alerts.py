@@ -170,7 +170,8 @@ def rules():
                 return redirect(url_for(".rules"), code=303)
     elif request.method == "POST":
         status = 422
-    listing = all_rules()
+    seen = {i.code for i in visible_indices(g.scope)}
+    listing = [rule for rule in all_rules() if rule.index.code in seen]
     return render_template("admin/rules.html", form=form, rules=listing, preview=preview,
                            may_manage=g.scope.may(Permission.MANAGE_RULES),
                            remove_form=EmptyForm(), commendation=_commendation_forms()), status
@@ -218,7 +219,8 @@ def remove_rule(rule_id: int):
     g.scope.require(Permission.MANAGE_RULES)
     form = EmptyForm()
     rule = find_rule(rule_id)
-    if rule is None:
+    # A rule of an index the user does not see does not exist for them.
+    if rule is None or not g.scope.sees_index(rule.index.code):
         abort(404)
     if form.validate_on_submit():
         switch_off(rule, g.user.id)

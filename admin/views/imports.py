@@ -45,7 +45,7 @@ def import_responses():
     """Paper forms: a CSV batch, all-or-nothing unless the user asks to skip bad rows."""
     g.scope.require(Permission.WRITE)
     form = ImportForm()
-    form.questionnaire.choices = questionnaire_choices(g.locale)
+    form.questionnaire.choices = questionnaire_choices(g.locale, g.scope.index_codes)
     result, refused, status = None, None, 200
     if form.validate_on_submit():
         try:

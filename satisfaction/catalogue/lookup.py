@@ -126,11 +126,14 @@ def procedure_field_id(code: str | None) -> int | None:
     return next((pid for c, pid, _, _ in _active_procedure_fields() if c == code), None)
 
 
-def questionnaire_choices(locale: str) -> list[tuple[str, str]]:
-    """(code, "title (code)") of every questionnaire, for a form's choice."""
+def questionnaire_choices(locale: str, index_codes: frozenset[str] | None = None
+                          ) -> list[tuple[str, str]]:
+    """(code, "title (code)") of every questionnaire (of these indices only, if given), for
+    a form's choice."""
     return [
         (q.code, f"{q.title(locale)} ({q.code})")
         for q in db.session.scalars(sa.select(Questionnaire).order_by(Questionnaire.code))
+        if index_codes is None or q.index_code in index_codes
     ]
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 
 from satisfaction import clock
-from satisfaction.accounts.access import Scope
+from satisfaction.accounts.access import Scope, require_index
 from satisfaction.catalogue.lookup import definition_of, newest_version
 from satisfaction.counts.updates import add_response
 from satisfaction.csvimport import ImportRefused, ImportResult, RowError, data_rows, decode
@@ -60,6 +60,8 @@ def import_paper_forms(
     version = newest_version(questionnaire_code)
     if version is None:
         raise ImportRefused("unknown_questionnaire", questionnaire_code)
+    # Entering answers changes the index they count in: the same gate as reading it.
+    require_index(scope, version.questionnaire.index_code)
     definition = definition_of(version.id, version.checksum)
     items = {item.code: item for item in definition.items()}
     reader, header = _read_header(decode(data), items)

@@ -138,6 +138,46 @@ def test_ward_manager_may_only_enter_forms_for_their_ward(client, app, demo):
         assert count(Response) == 0
 
 
+def test_an_index_owner_cannot_add_answers_to_an_index_it_does_not_own(client, app, demo):
+    # The finance office owns the PCI-style survey, not SIPAS: it cannot read SIPAS (403),
+    # so it cannot add SIPAS answers either (audit finding 1).
+    from werkzeug.exceptions import Forbidden
+
+    from satisfaction.accounts.access import scope_for
+    from satisfaction.db.accounts import User
+    from satisfaction.intake.paper import import_paper_forms
+
+    gen_user(app, "tckh@q1.example.vn", Role.INDEX_OWNER, "Q1-TCKH")
+    sign_in(client, "tckh@q1.example.vn")
+    assert client.get("/admin/reports/sipas/Q1-BN").status_code == 403
+    page = client.get("/admin/import").get_data(as_text=True)
+    assert 'value="sipas-2640"' not in page and 'value="pci-q1"' in page
+    csrf = read_form(page).hidden["csrf_token"]
+    content = paper_csv([("Q1-BN", "2026-03-02", {})])
+    response = client.post("/admin/import", data={
+        "csrf_token": csrf, "questionnaire": "sipas-2640",
+        "file": (io.BytesIO(content), "forms.csv")}, content_type="multipart/form-data")
+    assert response.status_code in (403, 422)
+    with app.app_context():
+        assert count(Response) == 0
+        user = db.session.scalar(sa.select(User).where(User.email == "tckh@q1.example.vn"))
+        with pytest.raises(Forbidden):
+            import_paper_forms("sipas-2640", content, scope_for(user))
+        assert count(Response) == 0
+
+
+def test_an_index_owner_sees_and_switches_off_only_its_own_rules(client, app, demo):
+    gen_user(app, "tckh@q1.example.vn", Role.INDEX_OWNER, "Q1-TCKH")
+    sign_in(client, "tckh@q1.example.vn")
+    page = client.get("/admin/alerts/rules").get_data(as_text=True)
+    assert "sipas-2640" not in page  # the demo's SIPAS rules are not listed
+    csrf = read_form(page).hidden["csrf_token"]
+    assert client.post("/admin/alerts/rules/1/remove",
+                       data={"csrf_token": csrf}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT is_active FROM alert_rule WHERE id = 1"))
+
+
 def test_daily_counts_match_the_answers_and_rebuild_reproduces_them(
     client, app, demo, runner, tmp_path
 ):
