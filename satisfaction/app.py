@@ -43,6 +43,7 @@ def init_extensions(app: Flask) -> None:
                      compare_type=True)
     # Before CSRFProtect, whose check parses the form: the raw body must be read first.
     app.before_request(hooks.check_request_body)
+    app.before_request(hooks.refuse_control_characters)
     csrf.init_app(app)
     init_rate_counters(app)
     babel.init_app(app, locale_selector=hooks.select_locale)

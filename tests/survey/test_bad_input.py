@@ -219,3 +219,28 @@ def test_unknown_page_is_404_in_vietnamese(client):
     response = client.get("/khong-co-trang-nay")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/s/%00", "/s/abc%00def", "/s/x?lang=vi%00",
+                                  "/admin/login?next=%2F%00", "/s/%01x"])
+def test_control_characters_in_the_address_are_a_400(client, demo, path):
+    response = client.get(path)
+    assert response.status_code == 400, path
+    assert "ký tự điều khiển" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_comment_is_removed_and_the_answer_kept(client, survey, app):
+    path, html = survey
+    response = client.post(path, data=filled_survey(html, comment="Chờ\x00 lâu\x07 quá"))
+    assert response.status_code == 303
+    with app.app_context():
+        [stored] = db.session.scalars(sa.select(Response)).all()
+        assert stored.comment == "Chờ lâu quá"
+
+
+def test_a_nul_in_the_sign_in_e_mail_is_not_a_500(client, demo):
+    page = client.get("/admin/login").get_data(as_text=True)
+    response = client.post("/admin/login", data={
+        "csrf_token": read_form(page).hidden["csrf_token"], "email": "admin\x00@q1.example.vn",
+        "password": "wrong"})
+    assert response.status_code < 500
