@@ -110,3 +110,29 @@ def test_every_message_has_its_vietnamese_translation_and_the_catalog_is_current
     for message in ("Send my answers", "Trend by month", "Record the remedy",
                     "Thank you for your answers", "Staff sign-in"):
         assert message in extracted, message
+
+
+def test_make_run_access_log_leaves_client_addresses_out():
+    """README: client addresses are never stored. The access log of `make run` is rendered
+    by gunicorn's own logger with the Makefile's format: no address in it (finding 11)."""
+    import re as regex
+    from datetime import timedelta as delta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    fmt = regex.search(r"^ACCESS_LOG_FORMAT := '(.*)'$", makefile, regex.M).group(1)
+    assert "--access-logformat $(ACCESS_LOG_FORMAT)" in makefile
+    config = Config()
+    config.set("access_log_format", fmt)
+    logger = Logger(config)
+    request = SimpleNamespace(method="GET", uri="/s/abc", path="/s/abc", query="",
+                              version=(1, 1), headers=[("X-FORWARDED-FOR", "203.0.113.9")])
+    response = SimpleNamespace(status="200 OK", sent=10, response_length=10, headers=[])
+    environ = {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "203.0.113.9",
+               "REQUEST_METHOD": "GET", "RAW_URI": "/s/abc", "SERVER_PROTOCOL": "HTTP/1.1"}
+    line = fmt % logger.atoms(response, request, environ, delta(milliseconds=12))
+    assert "198.51.100.7" not in line and "203.0.113.9" not in line
+    assert "GET /s/abc" in line and "200" in line
