@@ -52,6 +52,7 @@ def init_extensions(app: Flask) -> None:
 
 def init_request_hooks(app: Flask) -> None:
     app.after_request(hooks.commit_session)
+    app.after_request(hooks.security_headers)
     # After the commit: the SQLite writers' queue is released last (intake/writelock.py).
     app.teardown_request(writelock.release)
     app.context_processor(hooks.template_helpers)

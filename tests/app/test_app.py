@@ -136,3 +136,37 @@ def test_make_run_access_log_leaves_client_addresses_out():
     line = fmt % logger.atoms(response, request, environ, delta(milliseconds=12))
     assert "198.51.100.7" not in line and "203.0.113.9" not in line
     assert "GET /s/abc" in line and "200" in line
+
+
+def test_every_response_carries_the_security_headers(client, demo, app):
+    """Audit finding 7: no page can be framed, no inline script or style runs, no sniffing;
+    HSTS once the cookies are HTTPS-only."""
+    for path in ("/admin/login", "/s/nope", "/ping", "/static/app.css"):
+        response = client.get(path)
+        response.close()
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "same-origin", path
+        assert "Strict-Transport-Security" not in response.headers
+    page = client.get("/admin/login")
+    policy = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    app.config["SESSION_COOKIE_SECURE"] = True
+    try:
+        assert client.get("/ping").headers["Strict-Transport-Security"].startswith("max-age=")
+    finally:
+        app.config["SESSION_COOKIE_SECURE"] = False
+
+
+def test_no_template_holds_an_inline_script_or_style():
+    """The policy forbids them: a page that relied on one would break silently."""
+    import re as regex
+
+    pattern = regex.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|style=\"",
+                            regex.I)
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.glob("*/templates/**/*.html")
+                 if pattern.search(p.read_text(encoding="utf-8"))]
+    offenders += [str(p.relative_to(ROOT)) for p in ROOT.glob("satisfaction/templates/**/*.html")
+                  if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
