@@ -12,7 +12,7 @@ from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
 from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.csvimport import ImportRefused
-from satisfaction.intake import dossiers, writelock
+from satisfaction.intake import dossiers, paper, writelock
 from satisfaction.intake.paper import import_paper_forms
 from satisfaction.units import roster
 
@@ -69,6 +69,8 @@ def import_responses():
 #: Uploads larger than the app's 64 KB: endpoint -> (who may send one, the setting that
 #: overrides the limit, the limit).
 UPLOADS = {
+    "admin.import_responses": (Permission.WRITE, "PAPER_MAX_CONTENT_LENGTH",
+                               paper.MAX_UPLOAD_BYTES),
     "admin.import_dossiers": (Permission.WRITE, "DOSSIER_MAX_CONTENT_LENGTH",
                               dossiers.MAX_UPLOAD_BYTES),
     "admin.import_units": (Permission.MANAGE_UNITS, "UNITS_MAX_CONTENT_LENGTH",
@@ -101,8 +103,9 @@ DOSSIER_MESSAGES = {
 def allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
     """Raise the body limit for the CSV uploads only.
 
-    The app-wide ``MAX_CONTENT_LENGTH`` (64 KB) suits survey answers, not a month's dossier
-    list (about 3 MB for 50,000 dossiers) or a country's unit list. Only these endpoints
+    The app-wide ``MAX_CONTENT_LENGTH`` (64 KB) suits survey answers, not a batch of paper
+    forms (about 4 MB for 50,000 forms), a month's dossier list (about 3 MB for 50,000
+    dossiers) or a country's unit list. Only these endpoints
     accept more, and only from a signed-in user who may use them, so nobody else can make
     the server read megabytes. It is set here because URL value preprocessors run before
     the app's ``before_request`` functions, and CSRFProtect's reads the body there.

@@ -32,6 +32,9 @@ from satisfaction.indices.questionnaires import NO_OPINION, Definition, Item
 
 COMMENT_MAX_LENGTH = 2000
 MAX_ROWS = 50_000
+#: The upload limit of the paper-form page: MAX_ROWS forms of 22 answers with a comment of
+#: about 250 characters each fit (a form without a comment takes about 80 bytes).
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 #: Paper forms carry a date, not a time: they are stored at noon, local time.
 PAPER_TIME = time(12, 0)
 OPTIONAL_COLUMNS = {"comment", "kind", "procedure_field"}

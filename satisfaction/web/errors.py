@@ -67,9 +67,14 @@ def register(app: Flask) -> None:
         # Werkzeug's own descriptions are English; ours (an exception with its own title,
         # such as the survey's) and any given to abort() are kept.
         own = hasattr(error, "title") or error.description != type(error).description
-        body, code = render_error(
-            error.code, error.description if own else None, getattr(error, "title", None)
-        )
+        message = error.description if own else None
+        if error.code == 413 and (request.max_content_length or 0) > (
+                app.config.get("MAX_CONTENT_LENGTH") or 0):
+            # An upload page with its own, larger limit: say what the limit is.
+            message = _l("The file is larger than the %(size)s MB this page accepts. Nothing "
+                         "was saved: split it into smaller files and send each one.",
+                         size=request.max_content_length // (1024 * 1024))
+        body, code = render_error(error.code, message, getattr(error, "title", None))
         # Keep what the exception says in its headers (Retry-After on 429 and 503, Allow
         # on 405), but not its content type: the page is ours.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]

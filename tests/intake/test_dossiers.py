@@ -356,8 +356,9 @@ def test_admin_page_accepts_a_month_of_dossiers_but_only_there(client, app, demo
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     with app.app_context():
         assert count(Dossier) == 4000
-    # Other uploads keep the app-wide limit.
-    assert post_file(client, csrf, big, url="/admin/import").status_code == 413
+    # The public survey keeps the app-wide limit.
+    survey = f"/s/{demo.survey_tokens['Q1-TD']}"
+    assert client.post(survey, data={"comment": "x" * len(big)}).status_code == 413
 
 
 def test_observers_may_not_import(client, app, demo):
