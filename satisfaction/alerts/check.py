@@ -50,10 +50,13 @@ def units_judged(day: date) -> tuple[list[Unit], list[Unit]]:
 
 def evaluate(rule: AlertRule, window: periods.Period, units: list[Unit],
              every: list[Unit]) -> dict[int, list[Finding]]:
-    """Every unit's measures over the rule's window: the evidence shown with an alert."""
+    """The measures of ``units`` over the rule's window: the evidence shown with an alert."""
+    if not units:
+        return {}
     source = rule_source(rule)
     below = subtrees(every)
-    tallies = tally(source.version_ids, [u.id for u in every], window, by_month=False)
+    needed = set().union(*(below[unit.id] for unit in units))
+    tallies = tally(source.version_ids, needed, window, by_month=False)
     measures = measures_of(rule, source.definition)
     target = rule.target / 100
     findings: dict[int, list[Finding]] = {}
@@ -137,7 +140,6 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
     units, every = units_judged(today)
     for rule in rules:
         window = window_of(rule, today)
-        findings = evaluate(rule, window, units, every)
         watch = watch_units(rule, today - timedelta(days=LOOKBACK_DAYS - 1), today, units,
                             every)
         live = {
@@ -145,7 +147,11 @@ def check(today: date | None = None, *, dry_run: bool = False) -> CheckReport:
             for a in db.session.scalars(sa.select(Alert).where(
                 Alert.rule_id == rule.id, Alert.state != AlertState.CLEARED.value))
         }
-        for row, unit in enumerate(watch.units):
+        # The window's evidence is needed only where an alert opens, goes on or may clear.
+        concerned = [(row, unit) for row, unit in enumerate(watch.units)
+                     if unit.id in live or watch.watched[row, :, -1].any()]
+        findings = evaluate(rule, window, [unit for _, unit in concerned], every)
+        for row, unit in concerned:
             _update_unit(_UnitCheck(rule, window, findings[unit.id], watch, row,
                                     live.get(unit.id), now, dry_run), report)
         judged = {u.id for u in units}

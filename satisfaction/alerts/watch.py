@@ -72,7 +72,7 @@ def watch_units(rule: AlertRule, first: date, last: date, units: list[Unit],
               for m in measures if m.kind == "criterion"}
     every_row = {u.id: i for i, u in enumerate(every)}
     own = np.zeros((3, len(every), len(measures), days))
-    rows = [(every_row[unit_id], code_of[code], (day - first).days, n, total, squares)
+    rows = [(every_row[unit_id], code_of[code], day, n, total, squares)
             for unit_id, day, code, n, total, squares in daily_measures(
                 source.version_ids, list(every_row), first, last, means, shares)]
     if rows:

@@ -231,8 +231,9 @@ def _put(items: dict[str, Distribution], code: str, value: int, n: int) -> None:
 
 def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,
                    last: date, means: Iterable[str], shares: Mapping[str, Iterable[int]]
-                   ) -> Iterable[tuple[int, date, str, int, float, float]]:
-    """Per unit, local day and measure: (unit, day, code, answers, sum, sum of squares).
+                   ) -> Iterable[tuple[int, int, str, int, float, float]]:
+    """Per unit, local day and measure: (unit, day, code, answers, sum, sum of squares),
+    the day as its number from ``first`` (0, 1, …).
 
     ``means`` are pseudo-items of respondents' own shares ("@" the index, "@A" an element),
     summed as shares (0-1); ``shares`` maps a criterion to its satisfied values, summed as
@@ -240,7 +241,8 @@ def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: d
     day and measure, whatever the number of answers."""
     codes = list(means)
     criteria = {code: sorted(values) for code, values in shares.items()}
-    if not codes and not criteria:
+    versions, units = list(version_ids), list(unit_ids)
+    if not codes and not criteria or not _answered(versions, units, first, last):
         return []
     score = DailyCount.value - 1
     satisfied = sa.case(*((sa.and_(DailyCount.item_code == code, DailyCount.value.in_(values)),
@@ -251,16 +253,32 @@ def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: d
     total = sa.func.sum(sa.case((is_mean, DailyCount.count * score), else_=satisfied))
     squares = sa.func.sum(sa.case((is_mean, DailyCount.count * score * score),
                                   else_=satisfied))
+    connection = db.session.connection()
+    # The day's number in the database: converting a date per row costs more than the sum.
+    if connection.dialect.name == "sqlite":
+        day = sa.cast(sa.func.julianday(DailyCount.day) - sa.func.julianday(first.isoformat()),
+                      sa.Integer)
+    else:
+        day = DailyCount.day - first
     query = (
-        sa.select(DailyCount.unit_id, DailyCount.day, DailyCount.item_code, answers, total,
-                  squares)
-        .where(DailyCount.questionnaire_version_id.in_(list(version_ids)),
-               DailyCount.unit_id.in_(list(unit_ids)),
+        sa.select(DailyCount.unit_id, day, DailyCount.item_code, answers, total, squares)
+        .where(DailyCount.questionnaire_version_id.in_(versions),
+               DailyCount.unit_id.in_(units),
                DailyCount.day.between(first, last),
                DailyCount.item_code.in_(codes + list(criteria)),
                DailyCount.value != NO_OPINION_KEY)
         .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.item_code))
-    rows = db.session.connection().execute(query)
-    return ((unit_id, day, code, int(n), float(t) / 1000, float(q) / 1_000_000)
-            if code in codes else (unit_id, day, code, int(n), float(t), float(q))
-            for unit_id, day, code, n, t, q in rows)
+    rows = connection.execute(query).all()
+    return ((unit_id, int(number), code, int(n), float(t) / 1000, float(q) / 1_000_000)
+            if code in codes else (unit_id, int(number), code, int(n), float(t), float(q))
+            for unit_id, number, code, n, t, q in rows)
+
+
+def _answered(version_ids: list[int], unit_ids: list[int], first: date, last: date) -> bool:
+    """Any accepted answer to these versions in these units and days (a small table): a
+    questionnaire nobody answered costs one look, not a scan of every count."""
+    return db.session.connection().execute(
+        sa.select(DailyResponseCount.unit_id).where(
+            DailyResponseCount.questionnaire_version_id.in_(version_ids),
+            DailyResponseCount.unit_id.in_(unit_ids),
+            DailyResponseCount.day.between(first, last)).limit(1)).first() is not None
