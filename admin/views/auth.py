@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
 
 from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
@@ -45,12 +46,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        if auth.is_throttled(form.email.data, request.remote_addr):
-            abort(429)
+        attempt, wait = auth.begin_attempt(form.email.data, request.remote_addr)
+        if attempt is None:
+            raise TooManyRequests(retry_after=wait)
         user = auth.authenticate(form.email.data, form.password.data)
-        if user is None:
-            auth.record_failure(form.email.data, request.remote_addr)
-        else:
+        auth.end_attempt(attempt, succeeded=user is not None)
+        if user is not None:
             session.clear()
             session["user_id"] = user.id
             session.permanent = False

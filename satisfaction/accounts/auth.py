@@ -1,5 +1,6 @@
 """Signing in: passwords checked in constant time whether or not the account exists, and
-failed attempts throttled per e-mail and per client across every app server."""
+failed attempts throttled per account and address (growing delays) and per address, counted
+atomically across every app server."""
 
 from __future__ import annotations
 
@@ -38,30 +39,69 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-#: Failed sign-ins allowed per e-mail, and per client, within the window.
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_CLIENT = 20
-THROTTLE_WINDOW = timedelta(minutes=15)
+#: Failed sign-ins allowed for one account from one address before the delays start; the
+#: delay then doubles with each further failure (1, 2, 4 … minutes, at most a day).
+FREE_FAILURES_PER_PAIR = 5
+MAX_DELAY = timedelta(days=1)
+#: Failed sign-ins from one address, whatever the accounts, within the window: a guesser
+#: going through many accounts. High enough for an office behind one address.
+MAX_FAILURES_PER_CLIENT = 50
+CLIENT_WINDOW = timedelta(minutes=15)
 
 
 def _keyed(value: str | None) -> str:
     return keyed_hash("login", (value or "").strip().lower())
 
 
-def is_throttled(email: str, client: str | None) -> bool:
-    """Too many recent failures for this e-mail or from this client (shared by every app
-    server through the database)."""
-    since = utcnow() - THROTTLE_WINDOW
-    recent = sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since)
-    by_email = db.session.scalar(recent.where(LoginAttempt.email_hash == _keyed(email)))
-    by_client = db.session.scalar(recent.where(LoginAttempt.client_hash == _keyed(client)))
-    return by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT
+def _lock(email_hash: str, client_hash: str) -> None:
+    """Serialise the attempts of one account and address: PostgreSQL by an advisory lock
+    held to the end of the transaction; SQLite by taking its write lock at once."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(bytes.fromhex((email_hash + client_hash)[:16]), "big",
+                             signed=True)
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        connection.execute(sa.text("DELETE FROM login_attempt WHERE 0"))
 
 
-def record_failure(email: str, client: str | None) -> None:
-    db.session.add(LoginAttempt(email_hash=_keyed(email), client_hash=_keyed(client)))
-    day_ago = utcnow() - timedelta(days=1)
+def begin_attempt(email: str, client: str | None) -> tuple[LoginAttempt | None, int]:
+    """Count this sign-in attempt before the password is checked, atomically: returns the
+    attempt (to be kept if the password is wrong, dropped if right) or, when throttled,
+    None and the seconds to wait. The right password from another address is not held up
+    by failures from this one."""
+    now = utcnow()
+    email_hash, client_hash = _keyed(email), _keyed(client)
+    _lock(email_hash, client_hash)
+    day_ago = now - MAX_DELAY
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < day_ago))
+    pair = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.email_hash == email_hash, LoginAttempt.client_hash == client_hash,
+            LoginAttempt.at >= day_ago)).one()
+    failures, last = int(pair[0]), pair[1]
+    wait = timedelta(0)
+    if failures >= FREE_FAILURES_PER_PAIR and last is not None:
+        delay = min(timedelta(minutes=2 ** (failures - FREE_FAILURES_PER_PAIR)), MAX_DELAY)
+        wait = max(wait, last + delay - now)
+    from_client = db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.client_hash == client_hash, LoginAttempt.at >= now - CLIENT_WINDOW))
+    if from_client >= MAX_FAILURES_PER_CLIENT:
+        wait = max(wait, CLIENT_WINDOW)
+    if wait > timedelta(0):
+        db.session.commit()
+        return None, max(1, int(wait.total_seconds()) + 1)
+    attempt = LoginAttempt(email_hash=email_hash, client_hash=client_hash, at=now)
+    db.session.add(attempt)
+    # Committed before the password is checked: a parallel attempt sees it.
+    db.session.commit()
+    return attempt, 0
+
+
+def end_attempt(attempt: LoginAttempt, succeeded: bool) -> None:
+    """A right password does not count as a failure; a wrong one stays counted."""
+    if succeeded:
+        db.session.delete(attempt)
     # Failed sign-ins answer 401, which the request handler rolls back: keep this one.
     db.session.commit()
 

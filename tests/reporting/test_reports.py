@@ -251,21 +251,42 @@ def test_cli_export_and_users(runner, app, data, tmp_path):
     assert result.exit_code == 0 and "Password: " in result.output
 
 
-def test_sign_in_is_throttled_after_repeated_failures(client, app, data):
+def test_sign_in_throttles_the_guesser_not_the_person(client, app, data):
+    """Audit finding 9: five wrong passwords for an account from one address start a delay
+    (Retry-After, doubling); the right password from another address still works."""
     gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     form = read_form(client.get("/admin/login").get_data(as_text=True))
-    statuses = [
-        client.post("/admin/login", data={"csrf_token": form.hidden["csrf_token"],
-                                          "email": "reviewer@q1.example.vn",
-                                          "password": "sai"}).status_code
-        for _ in range(7)
-    ]
+
+    def sign_in_from(address, password):
+        return client.post("/admin/login", data={
+            "csrf_token": form.hidden["csrf_token"], "email": "reviewer@q1.example.vn",
+            "password": password}, environ_base={"REMOTE_ADDR": address})
+
+    statuses = [sign_in_from("198.51.100.7", "sai").status_code for _ in range(7)]
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
-    # Even the right password waits out the window.
-    response = client.post("/admin/login", data={"csrf_token": form.hidden["csrf_token"],
-                                                 "email": "reviewer@q1.example.vn",
-                                                 "password": PASSWORD})
-    assert response.status_code == 429
+    held = sign_in_from("198.51.100.7", PASSWORD)
+    assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 61
+    # The rightful user, from the office: in at once.
+    assert sign_in_from("203.0.113.20", PASSWORD).status_code == 303
+
+
+def test_parallel_guesses_get_exactly_the_free_attempts(app, data):
+    """Forty attempts at once for one account and address: five are let through to the
+    password check, never six (the count is taken under a lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from satisfaction.accounts import auth
+    from satisfaction.extensions import db
+
+    def attempt(_):
+        with app.app_context():
+            granted, _wait = auth.begin_attempt("victim@q1.example.vn", "192.0.2.1")
+            db.session.remove()
+            return granted is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(40)))
+    assert sum(results) == auth.FREE_FAILURES_PER_PAIR
 
 
 def test_ranges_that_cut_months_count_exactly_their_days(client, app, data):
