@@ -71,15 +71,17 @@ def watch_units(rule: AlertRule, first: date, last: date, units: list[Unit],
     shares = {m.code: good_values(source.definition.item(m.code))
               for m in measures if m.kind == "criterion"}
     every_row = {u.id: i for i, u in enumerate(every)}
+    row_of = np.full(max(every_row, default=0) + 1, -1)
+    row_of[list(every_row)] = list(every_row.values())
     own = np.zeros((3, len(every), len(measures), days))
-    rows = [(every_row[unit_id], code_of[code], day, n, total, squares)
-            for unit_id, day, code, n, total, squares in daily_measures(
-                source.version_ids, list(every_row), first, last, means, shares)]
-    if rows:
-        cells = np.array(rows)
-        where = tuple(cells[:, :3].astype(int).T)
+    # daily_measures numbers the measures ``means`` first, then ``shares``.
+    column = np.array([code_of[code] for code in [*means, *shares]])
+    rows = daily_measures(source.version_ids, list(every_row), first, last, means, shares)
+    if len(rows):
+        where = (row_of[rows[:, 0].astype(int)], column[rows[:, 2].astype(int)],
+                 rows[:, 1].astype(int))
         for k in range(3):
-            own[k][where] = cells[:, 3 + k]
+            own[k][where] = rows[:, 3 + k]
     below = subtrees(every)
     combined = np.zeros((3, len(units), len(measures), days))
     for row, unit in enumerate(units):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from satisfaction.counts.updates import NO_OPINION_KEY
@@ -231,19 +232,21 @@ def _put(items: dict[str, Distribution], code: str, value: int, n: int) -> None:
 
 def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: date,
                    last: date, means: Iterable[str], shares: Mapping[str, Iterable[int]]
-                   ) -> Iterable[tuple[int, int, str, int, float, float]]:
-    """Per unit, local day and measure: (unit, day, code, answers, sum, sum of squares),
-    the day as its number from ``first`` (0, 1, …).
+                   ) -> np.ndarray:
+    """Per unit, local day and measure, one row: (unit id, day number from ``first``,
+    measure number, answers, sum, sum of squares), as a float array.
 
     ``means`` are pseudo-items of respondents' own shares ("@" the index, "@A" an element),
     summed as shares (0-1); ``shares`` maps a criterion to its satisfied values, summed as
-    0/1 answers (no-opinion answers left out). The database does the sums: one row per unit,
-    day and measure, whatever the number of answers."""
+    0/1 answers (no-opinion answers left out). Measures are numbered ``means`` first, then
+    ``shares``. The database does the sums and the numbering: one row per unit, day and
+    measure, whatever the number of answers, read straight into numpy."""
     codes = list(means)
     criteria = {code: sorted(values) for code, values in shares.items()}
+    every = codes + list(criteria)
     versions, units = list(version_ids), list(unit_ids)
-    if not codes and not criteria or not _answered(versions, units, first, last):
-        return []
+    if not every or not _answered(versions, units, first, last):
+        return np.zeros((0, 6))
     score = DailyCount.value - 1
     satisfied = sa.case(*((sa.and_(DailyCount.item_code == code, DailyCount.value.in_(values)),
                            DailyCount.count) for code, values in criteria.items()), else_=0) \
@@ -253,6 +256,8 @@ def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: d
     total = sa.func.sum(sa.case((is_mean, DailyCount.count * score), else_=satisfied))
     squares = sa.func.sum(sa.case((is_mean, DailyCount.count * score * score),
                                   else_=satisfied))
+    measure = sa.case({code: number for number, code in enumerate(every)},
+                      value=DailyCount.item_code)
     connection = db.session.connection()
     # The day's number in the database: converting a date per row costs more than the sum.
     if connection.dialect.name == "sqlite":
@@ -261,17 +266,21 @@ def daily_measures(version_ids: Iterable[int], unit_ids: Iterable[int], first: d
     else:
         day = DailyCount.day - first
     query = (
-        sa.select(DailyCount.unit_id, day, DailyCount.item_code, answers, total, squares)
+        sa.select(DailyCount.unit_id, day, measure, answers, total, squares)
         .where(DailyCount.questionnaire_version_id.in_(versions),
                DailyCount.unit_id.in_(units),
                DailyCount.day.between(first, last),
-               DailyCount.item_code.in_(codes + list(criteria)),
+               DailyCount.item_code.in_(every),
                DailyCount.value != NO_OPINION_KEY)
         .group_by(DailyCount.unit_id, DailyCount.day, DailyCount.item_code))
-    rows = connection.execute(query).all()
-    return ((unit_id, int(number), code, int(n), float(t) / 1000, float(q) / 1_000_000)
-            if code in codes else (unit_id, int(number), code, int(n), float(t), float(q))
-            for unit_id, number, code, n, t, q in rows)
+    # Plain tuples: numpy would look each SQLAlchemy row up as a mapping, column by column.
+    rows = np.array([tuple(row) for row in connection.execute(query)],
+                    dtype=float).reshape(-1, 6)
+    # Respondents' shares are counted in thousandths (``indices.respondents``).
+    scaled = rows[:, 2] < len(codes)
+    rows[scaled, 4] /= 1000
+    rows[scaled, 5] /= 1_000_000
+    return rows
 
 
 def _answered(version_ids: list[int], unit_ids: list[int], first: date, last: date) -> bool:
