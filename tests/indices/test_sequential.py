@@ -160,3 +160,19 @@ def test_a_ward_five_points_below_with_many_answers_is_told_within_four_months()
 def test_a_ward_oscillating_around_eighty_percent_has_one_episode():
     mean, worst = simulation.oscillating(seed=33, runs=20)
     assert mean == 1 and worst == 1
+
+
+@pytest.mark.parametrize("below", [0, 5, 9])
+def test_a_ward_s_alerts_do_not_depend_on_how_many_others_are_below(below):
+    """The issue's 0 %, 50 % and 90 % of other wards below target: each ward's watch uses
+    its own days only, so the ward at target gets exactly the same path."""
+    at_target = simulation.many_wards(41, 1, simulation.Stream(300), np.full(365, 0.9))[0]
+    others = simulation.many_wards(42, 9, simulation.Stream(300),
+                                   np.full(365, 0.9))[:9 - below]
+    others += simulation.many_wards(43, below, simulation.Stream(300), np.full(365, 0.8))
+    alone = simulation.ward_alerts(at_target)
+    district = [at_target, *others]
+    stacked = DailyCounts(*(np.vstack([getattr(w, name) for w in district])
+                            for name in ("n", "total", "squares")))
+    together = watch(stacked, DESIGN).watched[:6].any(axis=0)
+    assert (alone == together).all()
