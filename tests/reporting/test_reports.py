@@ -327,24 +327,24 @@ def test_report_shows_intervals_states_and_lower_bounds(client, app, data):
     assert "Cận dưới (xếp hạng)" in district and "Chưa xếp hạng" in district
 
 
-@pytest.mark.parametrize("others_satisfied", [0.85, 0.97], ids=["district-88", "district-96"])
+@pytest.mark.parametrize("others_satisfied", [0.80, 0.97], ids=["district-87", "district-96"])
 def test_three_lucky_answers_never_outrank_four_hundred_at_95(client, app, demo,
                                                                others_satisfied):
     """Bến Nghé: 3 forms, all satisfied; Tân Định: 400 forms, 95 % satisfied; the other
-    wards set the district's mean near 88 % or 96 %."""
+    wards set the district's mean near 87 % or 96 %."""
     rows = [("Q1-BN", "2026-03-02", {}) for _ in range(3)]
     rows += [("Q1-TD", "2026-03-03", {} if i % 20 else {c: "2" for c in ITEMS})
              for i in range(400)]
     bad_every = round(1 / (1 - others_satisfied))
     for ward in ("Q1-CK", "Q1-DK", "Q1-NCT"):
         rows += [(ward, "2026-03-04", {} if i % bad_every else {c: "2" for c in ITEMS})
-                 for i in range(600)]
+                 for i in range(150)]
     gen_paper_forms(app, rows)
     gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     token = api_token(app.test_cli_runner(), "reviewer@q1.example.vn")
     body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",
                       headers={"Authorization": f"Bearer {token}"}).json
-    assert 87 < body["value"] < 89 if others_satisfied < 0.9 else 95 < body["value"] < 97
+    assert 86.5 < body["value"] < 88.5 if others_satisfied < 0.9 else 95 < body["value"] < 97
     units = {u["code"]: u for u in body["units"]}
     order = [u["code"] for u in body["units"]]
     bn, td = units["Q1-BN"], units["Q1-TD"]
