@@ -23,7 +23,7 @@ SESSION_ENDPOINTS = {"admin.login", "admin.logout"}
 def require_sign_in():
     """The one gate of the module: signed in, and read-only users never change data."""
     g.locale = str(get_locale() or "vi")
-    g.user = auth.active_user(session.get("user_id"))
+    g.user = auth.active_user(session.get("user"))
     if g.user is None:
         if request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("admin.login", next=request.path))
@@ -53,7 +53,7 @@ def login():
         auth.end_attempt(attempt, succeeded=user is not None)
         if user is not None:
             session.clear()
-            session["user_id"] = user.id
+            session["user"] = auth.session_key(user)
             session.permanent = False
             target = request.args.get("next", "")
             if not target.startswith("/admin/") or target.startswith("//"):
@@ -70,5 +70,10 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
-        session.pop("user_id", None)
+        # Signing out ends the account's sessions everywhere: a copied or saved cookie
+        # is worth nothing afterwards.
+        user = auth.active_user(session.get("user"))
+        if user is not None:
+            auth.end_sessions(user)
+        session.clear()
     return redirect(url_for("admin.login"), code=303)

@@ -113,7 +113,7 @@ def allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
     if endpoint not in UPLOADS or request.method != "POST":
         return
     permission, setting, limit = UPLOADS[endpoint]
-    user = auth.active_user(session.get("user_id"))
+    user = auth.active_user(session.get("user"))
     if user is not None and scope_for(user).may(permission):
         request.max_content_length = current_app.config.get(setting, limit)
         # Werkzeug's multipart parser holds up to this much of the body at once, file parts

@@ -106,8 +106,22 @@ def end_attempt(attempt: LoginAttempt, succeeded: bool) -> None:
     db.session.commit()
 
 
-def active_user(user_id: int | None) -> User | None:
-    if user_id is None:
+def session_key(user: User) -> list[int]:
+    """What a session stores: the account and its session version."""
+    return [user.id, user.session_version]
+
+
+def active_user(key) -> User | None:
+    """The signed-in account of a session, if it is active and its sessions have not been
+    ended since (``end_sessions``); None otherwise (a cookie from before is worth nothing)."""
+    if not isinstance(key, list) or len(key) != 2 or not all(isinstance(k, int) for k in key):
         return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    user = db.session.get(User, key[0])
+    if user is None or not user.is_active or user.session_version != key[1]:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account, on every device."""
+    user.session_version += 1

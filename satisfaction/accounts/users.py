@@ -7,7 +7,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from satisfaction.accounts.auth import hash_password
+from satisfaction.accounts.auth import end_sessions, hash_password
 from satisfaction.db.accounts import AuditEntry, Role, User
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
@@ -52,6 +52,7 @@ def new_password(user: User) -> str:
     """Give ``user`` a new random password and return it (to be shown once)."""
     password = secrets.token_urlsafe(12)
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever held the old password is signed out everywhere
     return password
 
 

@@ -39,6 +39,9 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Kept in each session; raising it (sign-out, new password, new role, disabled) ends
+    #: every session of the account, wherever its cookies are.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -107,3 +107,27 @@ def test_counter_activity_in_local_time(client, demo, admin_password, app):
     client.get("/lang/en")
     html = client.get("/admin/").get_data(as_text=True)
     assert re.search(r"last: Jan 2, 2026, 12:30:00\sAM", html)
+
+
+def test_sign_out_and_a_new_password_end_saved_sessions(client, app, demo, runner):
+    """Audit finding 3: a saved session cookie still gave 200 after sign-out and after a
+    password change."""
+    from factories import gen_user, sign_in
+    from helpers import read_form
+
+    from satisfaction.db.accounts import Role
+
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "reviewer@q1.example.vn")
+    assert client.get("/admin/inbox").status_code == 200
+    saved = client.get_cookie("session").value  # an attacker's copy of the cookie
+    csrf = read_form(client.get("/admin/inbox").get_data(as_text=True)).hidden["csrf_token"]
+    assert client.post("/admin/logout", data={"csrf_token": csrf}).status_code == 303
+    client.set_cookie("session", saved)
+    assert client.get("/admin/inbox").status_code == 302  # back to the sign-in page
+    # Signed in again on a second device; a new password ends that session too.
+    sign_in(client, "reviewer@q1.example.vn")
+    assert client.get("/admin/inbox").status_code == 200
+    result = runner.invoke(args=["users", "password", "--email", "reviewer@q1.example.vn"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/admin/inbox").status_code == 302
