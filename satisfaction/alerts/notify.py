@@ -62,8 +62,8 @@ def compose_escalation(alert: Alert) -> tuple[str, str]:
         f"Kính gửi {owner.name('vi') if owner else 'cơ quan chủ trì'},",
         "",
         f"Cảnh báo chỉ số {alert.rule.index.name('vi')} của {unit} ({measure}: "
-        f"{_fmt(alert.value)}%, chỉ tiêu {_fmt(alert.target)}%) được chuyển lên cơ quan chủ "
-        "trì theo quy tắc cảnh báo.",
+        f"{_fmt(alert.value)}%, chỉ tiêu {_fmt(alert.target)}%) đã quá hạn và được chuyển cơ "
+        "quan chủ trì theo dõi theo quy tắc cảnh báo.",
         why,
         "",
         "Đề nghị cơ quan chủ trì xem cảnh báo và đôn đốc đơn vị:",

@@ -41,7 +41,6 @@ class Watch:
     first: date
     watched: np.ndarray          # units × measures × days
     statistic: np.ndarray        # units × measures, on the last day
-    answers: np.ndarray          # units × measures, answers on the range
 
     def day(self, index: int) -> date:
         return self.first + timedelta(days=index)
@@ -93,8 +92,7 @@ def watch_units(rule: AlertRule, first: date, last: date, units: list[Unit],
     path = sequential.watch(counts, design)
     grid = (len(units), len(measures))
     return Watch(rule, design, units, measures, first,
-                 path.watched.reshape(*grid, days), path.statistic.reshape(grid),
-                 combined[0].sum(axis=2))
+                 path.watched.reshape(*grid, days), path.statistic.reshape(grid))
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,6 @@ from collections.abc import Mapping
 from satisfaction.indices.questionnaires import Definition
 
 SCORE_PREFIX = "@"
-#: Per day, the sum of respondents' index shares (value 1, in thousandths) and the number
-#: of respondents (value 2): two rows per unit and day, cheap enough for weekly series.
-SHARE_SUM = SCORE_PREFIX + "+"
 
 
 def score_items(definition: Definition, answers: Mapping[str, int | None]) -> dict[str, int]:
@@ -41,7 +38,7 @@ def score_items(definition: Definition, answers: Mapping[str, int | None]) -> di
             items[SCORE_PREFIX + element.code] = 1 + round(share * 1000)
     if shares:
         # The mean of element shares takes many values; hundredths keep the counts small
-        # (a t-interval does not need more).
+        # (the alerts' daily means do not need more).
         items[SCORE_PREFIX] = 1 + 10 * round(sum(shares) / len(shares) * 100)
     return items
 
@@ -49,12 +46,7 @@ def score_items(definition: Definition, answers: Mapping[str, int | None]) -> di
 def pseudo_counts(definition: Definition,
                   answers: Mapping[str, int | None]) -> dict[tuple[str, int], int]:
     """Every pseudo-item increment of one respondent: (code, value) -> how much to add."""
-    result = {(code, value): 1 for code, value in score_items(definition, answers).items()}
-    overall = result and next((v for (c, v) in result if c == SCORE_PREFIX), None)
-    if overall:
-        result[(SHARE_SUM, 1)] = round(score_of(overall) * 1000)
-        result[(SHARE_SUM, 2)] = 1
-    return {key: n for key, n in result.items() if n}
+    return {(code, value): 1 for code, value in score_items(definition, answers).items()}
 
 
 def score_of(value_key: int) -> float:

@@ -143,11 +143,10 @@ def spreads(counts: DailyCounts) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Path:
     """The day-by-day state of each series: ``watched[s, d]`` is true while series ``s`` is
-    in an alert on day ``d``; ``statistic`` and ``since`` describe the last day."""
+    in an alert on day ``d``; ``statistic`` is the CUSUM on the last day."""
 
     watched: np.ndarray
     statistic: np.ndarray
-    answers_in_run: np.ndarray
 
 
 def watch(counts: DailyCounts, design: Design,
@@ -181,7 +180,7 @@ def watch(counts: DailyCounts, design: Design,
         up = np.where(recovered, 0.0, up)
         run = np.where(recovered, 0.0, run)
         watched[:, d] = inside
-    return Path(watched, down, run)
+    return Path(watched, down)
 
 
 @dataclass(frozen=True)

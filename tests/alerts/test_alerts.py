@@ -339,7 +339,7 @@ def test_an_alert_walks_from_opening_to_escalation_to_recovery(app, runner, clie
     steps = history.count("<li>")
     assert steps == 3, history
     assert "Mở bởi kiểm tra hằng ngày" in history
-    assert "Chuyển lên cơ quan chủ trì" in history and "14 ngày" in history
+    assert "đã chuyển cơ quan chủ trì theo dõi" in history and "14 ngày" in history
     assert "Đã kết thúc: các câu trả lời cho thấy đơn vị đã trở lại chỉ tiêu" in history
 
 
