@@ -6,4 +6,14 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, template_folder="templates")
 
 # The route modules register themselves on the blueprint.
-from .views import alerts, auth, home, imports, qrcodes, quarantine, reports  # noqa: E402,F401
+from .views import (  # noqa: E402,F401
+    account,
+    alerts,
+    auth,
+    home,
+    imports,
+    qrcodes,
+    quarantine,
+    reports,
+    users,
+)

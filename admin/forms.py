@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -46,6 +47,51 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons (sign out): just the CSRF token."""
+
+
+def _new_password_fields():
+    return (
+        PasswordField(_l("New password"), validators=[
+            DataRequired(_l("Please enter the new password.")), Length(max=200)]),
+        PasswordField(_l("The new password again"), validators=[
+            DataRequired(_l("Please enter the new password again.")),
+            EqualTo("new_password", _l("The two passwords are not the same."))]),
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(_l("Please enter your current password.")), Length(max=200)])
+    new_password, confirm = _new_password_fields()
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Please enter your e-mail.")), Length(max=254)]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    new_password, confirm = _new_password_fields()
+
+
+#: The lifetimes offered for a new API token, in days.
+TOKEN_DAYS = (30, 90, 180, 365)
+
+
+class TokenForm(FlaskForm):
+    label = StringField(_l("What the token is for"), validators=[
+        DataRequired(_l("Please say what the token is for.")), Length(max=100)])
+    days = SelectField(_l("Valid for"), coerce=int, default=90)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.days.choices = options([(d, _l("%(days)s days", days=d)) for d in TOKEN_DAYS])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    unit = StringField(_l("Unit code"), validators=[Optional(), Length(max=40)])
 
 
 class ImportForm(FlaskForm):

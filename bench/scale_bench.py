@@ -114,7 +114,7 @@ def city(kind: str, workdir: Path, responses: int, grow_to: int, runs: int) -> d
             started = time.perf_counter()
             seed_scale(168, responses, date(2025, 1, 1), date(2025, 12, 31))
             user, password = create_user("bench@example.vn", "reviewer")
-            token = issue_token(user)
+            _, token = issue_token(user)
             db.session.commit()
             analyze()
             load = time.perf_counter() - started

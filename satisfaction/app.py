@@ -10,9 +10,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from admin import bp as admin_bp
 from api import bp as api_bp
 from satisfaction import cli
+from satisfaction.accounts.auth import load_user
 from satisfaction.config import PROJECT_ROOT, load_config
 from satisfaction.db.engine import configure_sqlite
-from satisfaction.extensions import babel, csrf, db, migrate
+from satisfaction.extensions import babel, csrf, db, login_manager, migrate
 from satisfaction.intake import writelock
 from satisfaction.intake.rate_counters import init_rate_counters
 from satisfaction.web import errors, hooks, pages
@@ -47,6 +48,9 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_rate_counters(app)
     babel.init_app(app, locale_selector=hooks.select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.session_protection = app.config["SESSION_PROTECTION"]
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

@@ -61,6 +61,15 @@ def _from_environment(env: str, instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), False),
+        # An official's session ends this long after sign-in, or after this long unused.
+        "SESSION_LIFETIME_HOURS": float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": float(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        # Flask-Login: "strong" ends a session used from another address or browser.
+        "SESSION_PROTECTION": os.environ.get("SESSION_PROTECTION", "strong") or None,
+        # A password-reset link works once, for this many seconds.
+        "PASSWORD_RESET_SECONDS": int(os.environ.get("PASSWORD_RESET_SECONDS", "3600")),
+        # An API token's lifetime unless another is asked for when it is issued.
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
         # No pre-ping: it costs a round trip on every request. A connection broken by a
         # database restart fails one request with a 503 and is then discarded by the pool.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},

@@ -11,6 +11,7 @@ import os
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from mailserver import smtp_server
 from settings import RELAXED_INTEGRITY
 from snapshot import Snapshot, empty_tables
 
@@ -72,6 +73,12 @@ def clean_db(app):
         db.session.remove()
         with db.engine.begin() as conn:
             empty_tables(conn)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server the app sends its e-mail to; its ``messages`` are what arrived."""
+    yield from smtp_server(app)
 
 
 @pytest.fixture

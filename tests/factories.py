@@ -43,10 +43,12 @@ def gen_user(app, email: str, role: str, unit_code: str | None = None) -> None:
 
 
 def set_password(app, email: str, password: str = PASSWORD) -> str:
-    """Give an existing account (the demo's administrator, say) a known password."""
+    """Give an existing account (the demo's administrator, say) a known password, as if its
+    owner had chosen it (no change asked at the next sign-in)."""
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         user.password_hash = hash_password(password)
+        user.must_change_password = False
         db.session.commit()
     return password
 

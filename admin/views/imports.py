@@ -3,12 +3,12 @@ system. Both all-or-nothing unless the user asks to skip bad rows."""
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template, request, session
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 
-from satisfaction.accounts import auth
 from satisfaction.accounts.access import Permission, scope_for
 from satisfaction.catalogue.lookup import questionnaire_choices
 from satisfaction.csvimport import ImportRefused
@@ -113,8 +113,7 @@ def allow_large_uploads(endpoint: str | None, values: dict | None) -> None:
     if endpoint not in UPLOADS or request.method != "POST":
         return
     permission, setting, limit = UPLOADS[endpoint]
-    user = auth.active_user(session.get("user"))
-    if user is not None and scope_for(user).may(permission):
+    if current_user.is_authenticated and scope_for(current_user).may(permission):
         request.max_content_length = current_app.config.get(setting, limit)
         # Werkzeug's multipart parser holds up to this much of the body at once, file parts
         # included, in 64 KB reads: at the app's 64 KB it refuses any file above ~64 KB.

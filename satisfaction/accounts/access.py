@@ -39,6 +39,8 @@ class Permission(enum.StrEnum):
     #: answer with its counter and minute, and the public page promises that staff at the
     #: counter cannot see answers.
     REVIEW_QUARANTINE = "review_quarantine"
+    #: List staff accounts, disable and enable them, change roles, give new passwords.
+    MANAGE_USERS = "manage_users"
 
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {

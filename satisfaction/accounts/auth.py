@@ -11,7 +11,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from satisfaction.clock import utcnow
-from satisfaction.db.accounts import LoginAttempt, User
+from satisfaction.db.accounts import ApiToken, LoginAttempt, User
 from satisfaction.extensions import db
 from satisfaction.privacy import keyed_hash
 
@@ -37,6 +37,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def check_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
 
 
 #: Failed sign-ins allowed for one account from one address before the delays start; the
@@ -106,18 +110,14 @@ def end_attempt(attempt: LoginAttempt, succeeded: bool) -> None:
     db.session.commit()
 
 
-def session_key(user: User) -> list[int]:
-    """What a session stores: the account and its session version."""
-    return [user.id, user.session_version]
-
-
-def active_user(key) -> User | None:
-    """The signed-in account of a session, if it is active and its sessions have not been
-    ended since (``end_sessions``); None otherwise (a cookie from before is worth nothing)."""
-    if not isinstance(key, list) or len(key) != 2 or not all(isinstance(k, int) for k in key):
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the account named by a session (``User.get_id``), if it is
+    active and its sessions have not been ended since (``end_sessions``)."""
+    account, _, version = (user_id or "").partition(":")
+    if not account.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, key[0])
-    if user is None or not user.is_active or user.session_version != key[1]:
+    user = db.session.get(User, int(account))
+    if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
 
@@ -125,3 +125,40 @@ def active_user(key) -> User | None:
 def end_sessions(user: User) -> None:
     """End every session of the account, on every device."""
     user.session_version += 1
+
+
+def session_expired(signed_in_at: float | None, seen_at: float | None, now: float) -> bool:
+    """Whether a session has outlived ``SESSION_LIFETIME_HOURS`` since sign-in or been idle
+    longer than ``SESSION_IDLE_MINUTES`` (times in seconds since the epoch)."""
+    config = current_app.config
+    if signed_in_at is None or seen_at is None:
+        return True
+    lifetime = config["SESSION_LIFETIME_HOURS"] * 3600
+    idle = config["SESSION_IDLE_MINUTES"] * 60
+    return now - signed_in_at > lifetime or now - seen_at > idle
+
+
+def set_password(user: User, password: str, *, must_change: bool = False) -> None:
+    """A new password: every session and API token of the account ends (whoever held the
+    old one keeps nothing)."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    end_sessions(user)
+    db.session.execute(sa.update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+#: A new password must be at least this long (NIST SP 800-63B: length, not character rules).
+MIN_PASSWORD_LENGTH = 12
+
+
+def password_problem(user: User, password: str) -> str | None:
+    """Why ``password`` cannot be the account's new password, or None. In English; the
+    forms translate their own messages."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    if password.strip().lower() == user.email.lower():
+        return "is_email"
+    if check_password_hash(user.password_hash, password):
+        return "unchanged"
+    return None

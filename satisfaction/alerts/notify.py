@@ -5,21 +5,17 @@ due exactly once."""
 from __future__ import annotations
 
 import json
-import smtplib
-import ssl
 import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
-from flask import current_app
 
 from satisfaction.alerts.rules import measure_label, rule_source
 from satisfaction.clock import utcnow
 from satisfaction.db.alerts import Alert, Notification
 from satisfaction.extensions import db
+from satisfaction.mail import send_mail
 from satisfaction.qrcodes.links import absolute
 
 
@@ -111,33 +107,10 @@ def compose(alert: Alert) -> tuple[str, str]:
 
 
 def send_email(notification: Notification) -> None:
-    config = current_app.config
-    server = config.get("MAIL_SERVER")
-    if not server:
-        raise RuntimeError("MAIL_SERVER is not configured")
     subject, body = (compose_escalation(notification.alert) if notification.kind == "escalated"
                      else compose(notification.alert))
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = config.get("MAIL_DEFAULT_SENDER") or "khaosat@localhost"
-    message["To"] = notification.recipient
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=f"alert-{notification.alert_id}-"
-                                                f"{notification.kind}")
-    message.set_content(body, charset="utf-8")
-    port = int(config.get("MAIL_PORT") or 25)
-    timeout = float(config.get("MAIL_TIMEOUT") or 10)
-    if config.get("MAIL_USE_SSL"):
-        client = smtplib.SMTP_SSL(server, port, timeout=timeout,
-                                  context=ssl.create_default_context())
-    else:
-        client = smtplib.SMTP(server, port, timeout=timeout)
-    with client:
-        if config.get("MAIL_USE_TLS"):
-            client.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        client.send_message(message)
+    send_mail(notification.recipient, subject, body,
+              idstring=f"alert-{notification.alert_id}-{notification.kind}")
 
 
 def send_webhook(notification: Notification) -> None:

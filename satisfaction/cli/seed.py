@@ -30,7 +30,8 @@ def seed_demo() -> None:
     click.echo(f"  Admin:  {absolute('/admin/')}")
     click.echo(f"          e-mail {summary.admin_email}")
     if summary.admin_password:
-        click.echo(f"          password {summary.admin_password}   (shown once; keep it)")
+        click.echo(f"          password {summary.admin_password}   "
+                   "(shown once; to be changed at the first sign-in)")
     else:
         click.echo("          password: printed on the first run "
                    "(new one: flask users password --email ...)")

@@ -22,6 +22,9 @@ class Role(enum.StrEnum):
     INDEX_OWNER = "index_owner"
     UNIT_MANAGER = "unit_manager"
     OBSERVER = "observer"
+    #: Reads the answers that accuse staff (harassment, informal payments), which are kept
+    #: from the head of the unit concerned.
+    INSPECTOR = "inspector"
 
 
 class User(db.Model):
@@ -42,8 +45,21 @@ class User(db.Model):
     #: Kept in each session; raising it (sign-out, new password, new role, disabled) ends
     #: every session of the account, wherever its cookies are.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: A password someone else has seen (printed by the CLI or by ``make run``): the next
+    #: sign-in must replace it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
 
     unit: Mapped[Unit | None] = relationship()
+
+    # What Flask-Login asks of a user (is_active is the column above).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The account and its session version: a session from before the version was
+        raised names a version that no longer loads."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(db.Model):
@@ -57,6 +73,10 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None for tokens issued before tokens expired (migration 0016 gives them 90 days).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the token is for, as its owner named it ("cổng dữ liệu thành phố").
+    label: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
 
     user: Mapped[User] = relationship()
 

@@ -150,6 +150,8 @@ def seed_admin(district: Unit, email: str = DEMO_ADMIN_EMAIL) -> str | None:
         role=Role.ADMIN.value,
         password_hash=hash_password(password),
         unit_id=district.id,
+        # Printed on the terminal: whoever signs in first chooses the real one.
+        must_change_password=True,
     ))
     db.session.flush()
     return password

@@ -560,7 +560,7 @@ def test_the_api_gives_the_coverage_figures(client, app, march):
         from satisfaction.accounts.tokens import issue_token
 
         user = db.session.scalar(sa.select(User).where(User.email == "api@q1.example.vn"))
-        token = issue_token(user)
+        _, token = issue_token(user)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1
     body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",

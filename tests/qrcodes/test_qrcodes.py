@@ -164,6 +164,7 @@ def users(app, demo):
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == demo.admin_email))
         admin.password_hash = hash_password(PASSWORD)
+        admin.must_change_password = False
         ben_nghe = db.session.scalar(sa.select(Unit).where(Unit.code == "Q1-BN"))
         for email, role, unit in (("clerk@q1.example.vn", "reviewer", None),
                                   ("bennghe@q1.example.vn", "unit_manager", ben_nghe)):
