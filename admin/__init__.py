@@ -12,6 +12,7 @@ from .views import (  # noqa: E402,F401
     auth,
     home,
     imports,
+    inspection,
     qrcodes,
     quarantine,
     reports,

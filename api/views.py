@@ -11,7 +11,7 @@ from satisfaction.accounts.access import scope_for, visible_indices, visible_uni
 from satisfaction.catalogue.lookup import UnknownQuestionnaire, newest_definitions
 from satisfaction.extensions import csrf
 from satisfaction.indices import periods
-from satisfaction.reporting.reports import unit_report
+from satisfaction.reporting.reports import Withheld, unit_report
 
 from .openapi import document
 
@@ -140,6 +140,11 @@ def indicators():
                              with_comments=False)
     except UnknownQuestionnaire:
         return _error(400, "unknown_questionnaire", "this index has no such questionnaire")
+    except Withheld as exc:
+        return _error(403, "withheld",
+                      f"a month of this unit in {exc.period.label} has fewer than "
+                      f"{exc.minimum} answers: the figures are shown to the reviewing office "
+                      "only")
     definition = report.source.definition
     labels = {group.code: dict(group.label) for group in definition.elements}
     texts = {item.code: dict(item.text) for item in definition.scored_items()}
@@ -160,7 +165,8 @@ def indicators():
         estimated=report.result.estimated,
         coverage=_coverage(report.result),
         previous={"value": _number(report.previous.value),
-                  "responses": report.previous.responses,
+                  "responses": None if report.previous.withheld else report.previous.responses,
+                  "withheld": report.previous.withheld,
                   "estimated": report.previous.estimated,
                   "period": {"from": report.compared_with.start.isoformat(),
                              "to": report.compared_with.end.isoformat(),

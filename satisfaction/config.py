@@ -100,6 +100,8 @@ def _from_environment(env: str, instance_path: str) -> dict:
         "SURVEY_STRAIGHT_LINE_SECONDS": int(os.environ.get("SURVEY_STRAIGHT_LINE_SECONDS", "60")),
         "SURVEY_DEVICE_REPEAT_HOURS": int(os.environ.get("SURVEY_DEVICE_REPEAT_HOURS", "24")),
         "CLIENT_HASH_RETENTION_DAYS": int(os.environ.get("CLIENT_HASH_RETENTION_DAYS", "30")),
+        # Comments can hold personal data: erased after two years (the answers stay).
+        "COMMENT_RETENTION_DAYS": int(os.environ.get("COMMENT_RETENTION_DAYS", "730")),
         # How long an app server trusts what a QR code resolved to (satisfaction.qrcodes.resolve).
         "SURVEY_CODE_CACHE_SECONDS": float(os.environ.get("SURVEY_CODE_CACHE_SECONDS", "5")),
         # A kiosk goes back to an empty form after this many idle seconds.

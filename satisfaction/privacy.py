@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 
 from flask import current_app
 
@@ -50,3 +51,43 @@ def client_hashes(address: str | None) -> tuple[str, str]:
 
 def dossier_hash(normalised_code: str) -> str:
     return keyed_hash("dossier", normalised_code)
+
+
+# Personal data in free text (Decree 13/2023/NĐ-CP): what a comment shows of it is masked.
+_UPPER = "".join(sorted({c for c in map(chr, range(0x41, 0x1EFA))
+                         if c.isalpha() and c.isupper()}))
+_NAME_WORD = f"[{re.escape(_UPPER)}][^\\W\\d_]*"
+_NAME = f"{_NAME_WORD}(?:\\s+{_NAME_WORD}){{0,3}}"
+_HONORIFIC = (r"(?i:anh|chị|ông|bà|cô|chú|bác|em|cháu|bạn|cậu|dì|thím|mợ|cán bộ|công chức|"
+              r"tên là|tên)")
+_MASKS = (
+    ("[thư điện tử]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("[số điện thoại]", re.compile(r"(?<![\w/])(?:\+84|84|0)(?:[\s.-]?\d){9,10}(?![\d/])")),
+    ("[số giấy tờ]", re.compile(r"(?<![\w/.-])\d{9,12}(?![\w/.-])")),
+    ("[địa chỉ]", re.compile(
+        r"(?i:số\s+(?:nhà\s+)?)?\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\s+"
+        r"(?i:đường|phố|hẻm|ngõ|ngách|kiệt)\s+" + _NAME)),
+    ("[địa chỉ]", re.compile(r"\d+[A-Za-z]?(?:/\d+[A-Za-z]?)+\s+" + _NAME)),
+)
+_NAMED = re.compile(f"(?<![\\w])({_HONORIFIC})\\s+{_NAME}")
+
+
+def mask_personal_data(text: str) -> str:
+    """``text`` with e-mail addresses, phone numbers, ID numbers (CMND 9 and CCCD 12
+    digits), house addresses and the names that follow a form of address ("chị Lan", "anh
+    Nguyễn Văn A", "cán bộ Hùng") replaced by what they were: "[số điện thoại]" …"""
+    for label, pattern in _MASKS:
+        text = pattern.sub(label, text)
+    return _NAMED.sub(lambda m: f"{m.group(1)} [họ tên]", text)
+
+
+#: Words of a comment that accuses staff (harassment, money outside the rules): such a
+#: comment goes to the inspector role, not to the head of the unit concerned.
+_ACCUSATION = re.compile(
+    r"(?i:sách nhiễu|nhũng nhiễu|phiền hà|gây khó|hạch sách|hối lộ|lót tay|bôi trơn|"
+    r"vòi vĩnh|tiêu cực|tiền ngoài|chi thêm|đưa thêm tiền|bồi dưỡng|phong bì|"
+    r"harass|bribe|kickback)")
+
+
+def accuses_staff(text: str) -> bool:
+    return bool(_ACCUSATION.search(text))

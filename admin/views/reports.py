@@ -17,13 +17,22 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from satisfaction import clock
-from satisfaction.accounts.access import visible_indices, visible_units
+from satisfaction.accounts.access import Permission, visible_indices, visible_units
 from satisfaction.catalogue.lookup import UnknownQuestionnaire
+from satisfaction.db.accounts import AuditEntry
+from satisfaction.extensions import db
 from satisfaction.indices import periods
 from satisfaction.indices.measures import lowest_items
 from satisfaction.reporting import exports
 from satisfaction.reporting.charts import trend_svg
-from satisfaction.reporting.reports import BELOW, MEETS, NO_DATA, NOT_ENOUGH, unit_report
+from satisfaction.reporting.reports import (
+    BELOW,
+    MEETS,
+    NO_DATA,
+    NOT_ENOUGH,
+    Withheld,
+    unit_report,
+)
 from satisfaction.units.tree import in_display_order
 from satisfaction.web.numbers import format_decimal
 
@@ -115,6 +124,15 @@ def compare_from_request() -> periods.Period | None:
         abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
 
 
+@bp.errorhandler(Withheld)
+def withheld(error: Withheld):
+    """The disclosure rule kept the figures back: say so and why (200 for the page, which
+    is an answer; 403 for a download, which did not happen)."""
+    status = 200 if request.endpoint == "admin.report" else 403
+    return render_template("admin/withheld.html", error=error, locale=g.locale,
+                           period_args=_period_args()), status
+
+
 def _report():
     period = period_from_request()
     try:
@@ -172,7 +190,15 @@ def report_csv(index_code: str, unit_code: str):
 
 @bp.get("/reports/<index_code>/<unit_code>/responses.csv")
 def responses_csv(index_code: str, unit_code: str):
+    """One row per response: the reviewing office's and administrators' only, and each
+    download is in the audit log."""
+    g.scope.require(Permission.READ_RESPONSES)
     report = _report()
+    db.session.add(AuditEntry(
+        action="responses.download", user_id=g.user.id,
+        subject=f"{report.index.code}/{report.unit.code}",
+        details={"from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
+                 "questionnaire": report.source.questionnaire.code}))
     return Response(
         stream_with_context(exports.responses_csv(report, g.scope)),
         mimetype="text/csv",

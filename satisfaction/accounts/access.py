@@ -4,9 +4,17 @@ made here, and every permission check asks it (``scope.may(...)``, ``scope.requi
 - admin and reviewer: every unit, every index;
 - index owner (an office): every unit, the indices that office owns;
 - unit manager: their unit and the units below it, every index;
-- observer (the Fatherland Front): every unit, SIPAS only, no personal data, read only.
+- observer (the Fatherland Front): every unit, SIPAS only, no personal data, read only;
+- inspector: every unit, every index, read only, and the answers that accuse staff.
 
 What each role may change is ``PERMISSIONS``; the CLI runs as ``SYSTEM_SCOPE``.
+
+Below the reviewing office (unit managers, observers) one disclosure rule applies to every
+figure: a figure is shown only if each of its cells (a unit's answers in a calendar month)
+holds none or at least ``DISCLOSURE_MIN_ANSWERS`` (5) answers, and only for whole months,
+quarters and years. Any two figures then differ by whole cells, so no difference between
+them (a period minus a shorter one, a unit minus its other units) reveals fewer than 5
+people's answers (``indices.disclosure``). Comments are shown to them by month, not by day.
 """
 
 from __future__ import annotations
@@ -41,16 +49,33 @@ class Permission(enum.StrEnum):
     REVIEW_QUARANTINE = "review_quarantine"
     #: List staff accounts, disable and enable them, change roles, give new passwords.
     MANAGE_USERS = "manage_users"
+    #: Download one row per response (every answer, the day and the counter): the
+    #: reviewing office and administrators only, and each download is in the audit log.
+    READ_RESPONSES = "read_responses"
+    #: Read the answers and comments that accuse staff (harassment, payments outside the
+    #: rules), which are kept from the head of the unit concerned.
+    INSPECT = "inspect"
 
 
 PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.REVIEWER: frozenset({Permission.WRITE, Permission.REVIEW_QUARANTINE}),
+    Role.REVIEWER: frozenset({Permission.WRITE, Permission.REVIEW_QUARANTINE,
+                              Permission.READ_RESPONSES}),
     Role.INDEX_OWNER: frozenset({Permission.WRITE, Permission.MANAGE_RULES,
                                  Permission.REVIEW_QUARANTINE}),
     Role.UNIT_MANAGER: frozenset({Permission.WRITE}),
     Role.OBSERVER: frozenset(),
+    Role.INSPECTOR: frozenset({Permission.INSPECT}),
 }
+
+#: The roles below the reviewing office, to whom the disclosure rule applies.
+DISCLOSURE_ROLES = frozenset({Role.UNIT_MANAGER, Role.OBSERVER})
+#: The fewest answers a cell may hold to be shown to them (none is also fine).
+DISCLOSURE_MIN_ANSWERS = 5
+
+#: Questions whose answers accuse staff (QĐ 1001: harassment, money paid outside the
+#: rules), by questionnaire: only the inspector role reads them.
+STAFF_ACCUSATION_ITEMS: dict[str, frozenset[str]] = {"sipas-1001": frozenset({"H1", "H2"})}
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,8 @@ class Scope:
     personal_data: bool
     #: What the user may change (see ``PERMISSIONS``).
     permissions: frozenset[Permission]
+    #: The disclosure rule's minimum answers per cell; None: no rule (the reviewing office).
+    disclosure_minimum: int | None = None
 
     def sees_unit(self, unit_id: int) -> bool:
         return self.unit_ids is None or unit_id in self.unit_ids
@@ -91,7 +118,8 @@ SYSTEM_SCOPE = Scope("system", None, None, None, True, frozenset(Permission))
 
 def scope_for(user: User) -> Scope:
     role = user.role
-    if role in (Role.ADMIN, Role.REVIEWER):
+    minimum = DISCLOSURE_MIN_ANSWERS if role in DISCLOSURE_ROLES else None
+    if role in (Role.ADMIN, Role.REVIEWER, Role.INSPECTOR):
         return Scope(role, user.id, None, None, True, PERMISSIONS[role])
     if role == Role.INDEX_OWNER:
         owned = frozenset(
@@ -103,11 +131,13 @@ def scope_for(user: User) -> Scope:
         )
         return Scope(role, user.id, None, owned, True, PERMISSIONS[role])
     if role == Role.UNIT_MANAGER and user.unit_id is not None:
-        return Scope(role, user.id, descendants(user.unit_id), None, True, PERMISSIONS[role])
+        return Scope(role, user.id, descendants(user.unit_id), None, True, PERMISSIONS[role],
+                     minimum)
     if role == Role.OBSERVER:
-        return Scope(role, user.id, None, OBSERVER_INDICES, False, PERMISSIONS[role])
+        return Scope(role, user.id, None, OBSERVER_INDICES, False, PERMISSIONS[role], minimum)
     # A unit manager without a unit sees nothing rather than everything.
-    return Scope(role, user.id, frozenset(), frozenset(), False, frozenset())
+    return Scope(role, user.id, frozenset(), frozenset(), False, frozenset(),
+                 DISCLOSURE_MIN_ANSWERS)
 
 
 def require_unit(scope: Scope, code: str) -> Unit:

@@ -13,7 +13,12 @@ from satisfaction.accounts.users import find_user
 from satisfaction.cli.common import run_import
 from satisfaction.extensions import db
 from satisfaction.intake.paper import import_paper_forms
-from satisfaction.intake.quarantine import ReviewError, forget_client_hashes, review
+from satisfaction.intake.quarantine import (
+    ReviewError,
+    forget_client_hashes,
+    forget_comments,
+    review,
+)
 
 responses_cli = AppGroup("responses", help="Responses: paper batches, review, privacy.")
 
@@ -38,6 +43,17 @@ def responses_forget_clients(days: int | None) -> None:
     n = forget_client_hashes(days)
     db.session.commit()
     click.echo(f"Cleared the client hashes of {n} responses older than {days} days.")
+
+
+@responses_cli.command("forget-comments")
+@click.option("--days", type=int, default=None,
+              help="Retention in days (default: COMMENT_RETENTION_DAYS).")
+def responses_forget_comments(days: int | None) -> None:
+    """Erase the comments older than the retention period (run daily); answers stay."""
+    days = current_app.config["COMMENT_RETENTION_DAYS"] if days is None else days
+    n = forget_comments(days)
+    db.session.commit()
+    click.echo(f"Erased the comments of {n} responses older than {days} days.")
 
 
 @responses_cli.command("review")

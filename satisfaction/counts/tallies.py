@@ -291,3 +291,19 @@ def _answered(version_ids: list[int], unit_ids: list[int], first: date, last: da
             DailyResponseCount.questionnaire_version_id.in_(version_ids),
             DailyResponseCount.unit_id.in_(unit_ids),
             DailyResponseCount.day.between(first, last)).limit(1)).first() is not None
+
+
+def month_cells(version_ids: Iterable[int], unit_ids: Iterable[int],
+                months: Iterable[Month]) -> dict[tuple[int, Month], int]:
+    """Responses per unit and calendar month (the cells of the disclosure rule), read from
+    the monthly counts; cells without responses are left out."""
+    units, wanted = sorted(set(unit_ids)), [date(y, m, 1) for y, m in months]
+    if not units or not wanted:
+        return {}
+    rows = db.session.execute(
+        sa.select(MonthlyResponseCount.unit_id, MonthlyResponseCount.month,
+                  sa.func.sum(MonthlyResponseCount.count))
+        .where(MonthlyResponseCount.questionnaire_version_id.in_(list(version_ids)),
+               MonthlyResponseCount.unit_id.in_(units), MonthlyResponseCount.month.in_(wanted))
+        .group_by(MonthlyResponseCount.unit_id, MonthlyResponseCount.month))
+    return {(unit_id, (month.year, month.month)): int(n) for unit_id, month, n in rows if n}

@@ -144,3 +144,15 @@ def forget_client_hashes(retention_days: int, now=None) -> int:
         .values(client_hash=None, network_hash=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def forget_comments(retention_days: int, now=None) -> int:
+    """Erase the comments of responses older than the retention period (their answers stay:
+    they are the indices); how many comments were erased."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    return db.session.execute(
+        sa.update(Response)
+        .where(Response.submitted_at < cutoff, Response.comment.is_not(None))
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount

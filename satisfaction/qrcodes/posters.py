@@ -119,7 +119,7 @@ def poster_content(token: QrToken, locale: str = "vi") -> PosterContent:
             call_to_action=_("Scan to rate our service"),
             fallback_intro=_("No camera? Type this address in your browser:"),
             fallback_url=_typed(short_url(token.short_code) if token.short_code else url),
-            privacy=_("Your answers are anonymous; staff cannot see them."),
+            privacy=_("No name on the form; staff at the counter cannot see your answers."),
             procedure_field=field_name,
             footer=" · ".join(
                 part for part in (

@@ -9,22 +9,24 @@ of the index's alert rule, so that a report calls "below target" what an alert w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from satisfaction import clock
-from satisfaction.accounts.access import Scope, require_index, require_unit
+from satisfaction.accounts.access import Permission, Scope, require_index, require_unit
 from satisfaction.alerts.rules import evidence_settings
 from satisfaction.catalogue.lookup import Source, source_of
 from satisfaction.clock import local_bounds
-from satisfaction.counts.tallies import Month, Tallies, tally
+from satisfaction.counts.tallies import Month, Tallies, month_cells, tally
 from satisfaction.db.catalogue import IndexDefinition, IndexTarget
 from satisfaction.db.responses import Response, ResponseStatus
 from satisfaction.db.units import Unit
 from satisfaction.extensions import db
-from satisfaction.indices import measures, scoring, statistics
+from satisfaction.indices import disclosure, measures, scoring, statistics
 from satisfaction.indices.periods import Period
+from satisfaction.privacy import accuses_staff, mask_personal_data
 from satisfaction.reporting.coverage import Coverage, Intake, intake
 from satisfaction.units.lineage import Ancestor, ancestors
 from satisfaction.units.tree import subtrees
@@ -51,6 +53,8 @@ class UnitResult:
     #: What a commendation candidate must have at the target: its lower bound, or its value
     #: (the index owner's rule, ``IndexDefinition.commendation_rule``).
     commend_by: str = "lower_bound"
+    #: Not shown to this user: a cell of it holds 1 to 4 answers (the disclosure rule).
+    withheld: bool = False
 
     @property
     def value(self) -> float | None:
@@ -122,6 +126,25 @@ def weighted_by_dossiers(children: Iterable[UnitResult]) -> Weighted | None:
     return Weighted(sum(value * n for value, n in pairs) / dossiers, len(pairs), dossiers)
 
 
+class Withheld(Exception):
+    """The figures asked for are not shown to this user: some unit's month within them
+    holds fewer answers than the disclosure rule's minimum (``indices.disclosure``)."""
+
+    def __init__(self, unit: Unit, period: Period, minimum: int):
+        super().__init__(f"{unit.code} {period.label}: fewer than {minimum} answers in a cell")
+        self.unit, self.period, self.minimum = unit, period, minimum
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    """Comments of one day (one month for users under the disclosure rule), personal data
+    masked, in no order that would tell who wrote what when."""
+
+    first_day: date
+    by_month: bool
+    texts: tuple[str, ...]
+
+
 @dataclass
 class Report:
     index: IndexDefinition
@@ -134,7 +157,7 @@ class Report:
     #: Units directly below, each rolled up over its own subtree (ranking / commendation).
     children: tuple[UnitResult, ...]
     lowest: tuple[scoring.ItemScore, ...]
-    comments: tuple[tuple[object, str], ...] | None
+    comments: tuple[CommentGroup, ...] | None
     #: Per measure ("" the index, element and criterion codes): interval and state against
     #: the target, BH-adjusted across the measures; None for indices not scored as shares.
     evidence: dict[str, statistics.Assessment] | None = None
@@ -150,6 +173,8 @@ class Report:
     #: The value of the direct units weighted by the dossiers each handled in the period
     #: (beside ``result``, which pools every answer): None without dossier counts.
     weighted: Weighted | None = None
+    #: Comments about staff conduct, left out of ``comments`` for the inspector role.
+    comments_for_inspector: int = 0
 
     @property
     def predecessors(self) -> tuple[Ancestor, ...]:
@@ -229,6 +254,12 @@ def unit_report(
     all_units = db.session.scalars(sa.select(Unit)).all()
     below = subtrees(all_units)
     subtree = below[unit.id]
+    minimum = scope.disclosure_minimum
+    if minimum:
+        period = whole_months(period)
+        compare = whole_months(compare) if compare else None
+        if not _disclosed(source, unit, below, period, minimum):
+            raise Withheld(unit, period, minimum)
     visible_children = [
         child for child in all_units
         if child.parent_id == unit.id and scope.sees_unit(child.id)
@@ -250,6 +281,8 @@ def unit_report(
                      figures=figures, estimated=bool(history and history.estimated))
     previous = _result(index, source, unit, before, with_history, target, min_n,
                        estimated=bool(previous_history and previous_history.estimated))
+    if minimum and not _disclosed(source, unit, below, compared_with, minimum):
+        previous = _withheld(previous, index, source)
     trend = []
     for month in period.months():
         counts, responses = current.month(month)
@@ -261,13 +294,16 @@ def unit_report(
                  own_targets.get(child.id, index.target), min_n, figures=figures)
          for child in visible_children),
         key=lambda r: r.rank_key))
-    comments = None
+    comments, for_inspector = None, 0
     if with_comments and scope.personal_data:
-        comments = recent_comments(source, subtree, period)
+        comments, for_inspector = recent_comments(
+            source, subtree, period, by_month=bool(minimum),
+            with_accusations=scope.may(Permission.INSPECT))
     report = Report(index, source, unit, period, result, previous, tuple(trend), children,
                     measures.lowest_items(result.score), comments, compared_with=compared_with,
                     history=history, previous_history=previous_history,
-                    weighted=weighted_by_dossiers(children))
+                    weighted=weighted_by_dossiers(children),
+                    comments_for_inspector=for_inspector)
     if index.method == "top_two_box":
         _add_evidence(report, current, before, with_history, target)
     return report
@@ -311,7 +347,43 @@ def _add_evidence(report: Report, current: Tallies, before: Tallies,
     report.drops = measures.criterion_drops(definition, before_counts, counts, rate)
 
 
-def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):
+def whole_months(period: Period) -> Period:
+    """A period as the disclosure rule reads it: a year, quarter or month as it is; a range
+    of days widened to the whole months it touches."""
+    if period.kind != "range":
+        return period
+    first = period.start.replace(day=1)
+    after = (period.end.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Period(first, after - timedelta(days=1))
+
+
+def _disclosed(source: Source, unit: Unit, below: dict[int, frozenset[int]], period: Period,
+               minimum: int) -> bool:
+    """The disclosure rule on the unit's figures for ``period``: every month of every unit
+    below it, and of the predecessors standing in for it, holds none or ``minimum`` answers
+    or more."""
+    units = set(below[unit.id])
+    for ancestor in ancestors(unit, period.start, period.end):
+        units |= below[ancestor.unit.id]
+    cells = month_cells(source.version_ids, units, period.months())
+    return disclosure.disclosed(cells, minimum)
+
+
+def _withheld(result: UnitResult, index: IndexDefinition, source: Source) -> UnitResult:
+    empty = scoring.score(index.method, source.structure, {}, index.params or {})
+    return replace(result, responses=0, score=empty, state=NO_DATA, coverage=None, low=None,
+                   withheld=True)
+
+
+#: The most comments a report shows.
+COMMENT_LIMIT = 50
+
+
+def recent_comments(source: Source, unit_ids, period: Period, *, by_month: bool = False,
+                    with_accusations: bool = False) -> tuple[tuple[CommentGroup, ...], int]:
+    """The latest comments of the period grouped by day (by month under the disclosure
+    rule), sorted within a group so their order tells nothing, personal data masked; and
+    how many comments about staff conduct were left for the inspector role."""
     start, end = local_bounds(period.start, period.end)
     rows = db.session.execute(
         sa.select(Response.submitted_at, Response.comment)
@@ -323,7 +395,16 @@ def recent_comments(source: Source, unit_ids, period: Period, limit: int = 50):
             Response.submitted_at.between(start, end),
         )
         .order_by(Response.submitted_at.desc())
-        .limit(limit)
+        .limit(COMMENT_LIMIT)
     ).all()
-    return tuple((at, text) for at, text in rows)
-
+    groups: dict[date, list[str]] = {}
+    for_inspector = 0
+    for at, text in rows:
+        if not with_accusations and accuses_staff(text):
+            for_inspector += 1
+            continue
+        day = clock.local_day(at)
+        key = day.replace(day=1) if by_month else day
+        groups.setdefault(key, []).append(mask_personal_data(text))
+    return tuple(CommentGroup(key, by_month, tuple(sorted(texts)))
+                 for key, texts in groups.items()), for_inspector

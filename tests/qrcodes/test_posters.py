@@ -229,7 +229,8 @@ def test_poster_language_follows_the_locale(ward_code):
     text = pages[0][1]
     assert "Ben Nghe Ward" in text
     assert "Scan to rate our service" in text
-    assert "Your answers are anonymous; staff cannot see them." in text
+    assert ("No name on the form; staff at the counter cannot see your answers."
+            in " ".join(text.split()))
 
 
 @pytest.mark.parametrize("repeat", [3, 16])
