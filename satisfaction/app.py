@@ -13,7 +13,7 @@ from satisfaction import cli
 from satisfaction.accounts.auth import load_user
 from satisfaction.config import PROJECT_ROOT, load_config
 from satisfaction.db.engine import configure_sqlite
-from satisfaction.extensions import babel, csrf, db, login_manager, migrate
+from satisfaction.extensions import babel, compress, csrf, db, login_manager, migrate
 from satisfaction.intake import writelock
 from satisfaction.intake.rate_counters import init_rate_counters
 from satisfaction.web import errors, hooks, pages
@@ -52,11 +52,14 @@ def init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.session_protection = app.config["SESSION_PROTECTION"]
     app.jinja_env.add_extension("jinja2.ext.do")
+    compress.init_app(app)
+    app.url_defaults(hooks.versioned_static)
 
 
 def init_request_hooks(app: Flask) -> None:
     app.after_request(hooks.commit_session)
     app.after_request(hooks.security_headers)
+    app.after_request(hooks.cache_static)
     # After the commit: the SQLite writers' queue is released last (intake/writelock.py).
     app.teardown_request(writelock.release)
     app.context_processor(hooks.template_helpers)

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import sys
 from pathlib import Path
 
 #: The checkout: migrations, translations and babel.cfg live here.
@@ -36,6 +38,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _instance_text(instance_path: str, name: str) -> str:
+    path = Path(instance_path) / name
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+
+
+def lan_address() -> str | None:
+    """This machine's own address on its network (not loopback), as phones on the same
+    network reach it; None when it has none. Connecting a UDP socket sends nothing: it only
+    asks the kernel which interface would carry the traffic."""
+    for probe in ("10.255.255.255", "192.168.255.255", "172.31.255.255"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))
+                address = s.getsockname()[0]
+        except OSError:
+            continue
+        if address and not address.startswith("127.") and address != "0.0.0.0":
+            return address
+    return None
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The public address of ``make run``: the LAN address when serving on every interface
+    (0.0.0.0), so that printed links and posters work on a phone; else the host itself."""
+    if host in ("0.0.0.0", "::", ""):
+        host = lan_address() or "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 def _from_environment(env: str, instance_path: str) -> dict:
     """Every setting from the environment, with the defaults of the table in README.md."""
     default_db = "sqlite:///" + str(Path(instance_path) / "satisfaction.db")
@@ -48,7 +79,10 @@ def _from_environment(env: str, instance_path: str) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
+        # Unset: the address `make run` serves on, which it writes to instance/base_url, so
+        # that the CLI prints and encodes the same links as the running demo.
+        "BASE_URL": (os.environ.get("BASE_URL") or _instance_text(instance_path, "base_url")
+                     ).rstrip("/"),
         # A survey body is a few kilobytes; anything far larger is not a survey.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
@@ -74,6 +108,13 @@ def _from_environment(env: str, instance_path: str) -> dict:
         # database restart fails one request with a 503 and is then discarded by the pool.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "COMMENT_MAX_LENGTH": 2000,
+        # Pages, styles, scripts and JSON compressed (Flask-Compress): the survey on a slow
+        # network. Streamed downloads (one row per response) are left as they are.
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript",
+                               "text/javascript", "application/json", "image/svg+xml"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_STREAMS": False,
         # E-mail for alerts, with the names Flask-Mail users know.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25") or 25),
@@ -137,3 +178,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
     return config
+
+
+if __name__ == "__main__":  # `make run`: python -m satisfaction.config HOST PORT
+    print(served_base_url(sys.argv[1], int(sys.argv[2])))

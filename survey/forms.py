@@ -152,3 +152,42 @@ def read_submission(
                     "receipt, e.g. 000.00.20.H29-221103-0012."
                 )
     return result
+
+
+@dataclass(frozen=True)
+class Step:
+    """One screenful of the form: the first asks who answers and about which procedure;
+    then one step per element of the index (the extra questions and the comment join the
+    last). The whole form is always in the page; the steps not shown are ``hidden`` and
+    their answers are posted with every step, so the server keeps nothing between steps."""
+
+    number: int
+    #: The codes of the questionnaire groups shown in this step.
+    groups: tuple[str, ...]
+    #: The form fields whose errors belong to this step.
+    fields: frozenset[str]
+    #: The numbers of the first and last required questions of the step (0, 0: none).
+    first: int = 0
+    last: int = 0
+
+
+def steps_of(definition: Definition) -> tuple[Step, ...]:
+    steps = [Step(1, (), frozenset({"respondent_kind", "procedure_field", "dossier"}))]
+    scored = [group for group in definition.groups if group.scored]
+    extras = [group for group in definition.groups if not group.scored]
+    asked = 0
+    for position, group in enumerate(scored):
+        last = position == len(scored) - 1
+        groups = [group, *(extras if last else [])]
+        fields = {item.code for g in groups for item in g.items}
+        if last:
+            fields.add("comment")
+        required = sum(item.required for g in groups for item in g.items)
+        steps.append(Step(len(steps) + 1, tuple(g.code for g in groups), frozenset(fields),
+                          asked + 1, asked + required))
+        asked += required
+    return tuple(steps)
+
+
+def step_of_field(steps: Sequence[Step], name: str) -> int:
+    return next((step.number for step in steps if name in step.fields), len(steps))

@@ -16,10 +16,19 @@ from satisfaction.intake.client_checks import Client, enforce_hard_limit
 from satisfaction.intake.submission_ids import issue_submission_id
 from satisfaction.intake.submit import DOSSIER_NOT_LISTED, DOSSIER_USED, Result, submit
 from satisfaction.qrcodes import resolve
+from satisfaction.web.hooks import large_text
 
 from . import bp
 from .errors import ForgedInput, InvalidCode
-from .forms import HONEYPOT_FIELD, LABELS, RESPONDENT_KINDS, Submission, read_submission
+from .forms import (
+    HONEYPOT_FIELD,
+    LABELS,
+    RESPONDENT_KINDS,
+    Submission,
+    read_submission,
+    step_of_field,
+    steps_of,
+)
 
 #: The signed cookie by which the same phone answering the same counter again is noticed.
 DEVICE_COOKIE = "sv_device"
@@ -35,9 +44,13 @@ def _locale() -> str:
     return str(get_locale() or "vi")
 
 
-def _render(submission: Submission, definition, target, locale, fields, csrf_value) -> str:
+def _render(submission: Submission, definition, target, locale, fields, csrf_value,
+            step: int | None = 1) -> str:
+    """The form at ``step`` (None: every step at once, after a send with errors in several
+    steps)."""
     return render_template(
         "survey/questionnaire.html", submission=submission, definition=definition,
+        steps=steps_of(definition), step=step,
         target=target, locale=locale, procedure_fields=fields, kinds=RESPONDENT_KINDS,
         labels=LABELS, csrf_value=csrf_value, honeypot_field=HONEYPOT_FIELD,
         kiosk=target.channel == Channel.KIOSK.value,
@@ -46,7 +59,7 @@ def _render(submission: Submission, definition, target, locale, fields, csrf_val
 
 
 def _blank_page(target, definition, locale, fields) -> str:
-    key = (request.full_path, target, locale, fields)
+    key = (request.full_path, target, locale, fields, large_text())
     page = _blank_pages.get(key)
     if page is None:
         blank = Submission(values={
@@ -74,7 +87,8 @@ def _dead_code(token: str, channel: Channel):
 
 def _answer(token: str, channel: Channel):
     client = None
-    if request.method == "POST":
+    going = request.form.get("go", "send") if request.method == "POST" else None
+    if going == "send":
         client = Client.at(request.remote_addr, request.cookies.get(DEVICE_COOKIE))
         enforce_hard_limit(channel.value, client)
     target = resolve.find_target(token)
@@ -83,7 +97,7 @@ def _answer(token: str, channel: Channel):
     locale = _locale()
     definition = lookup.definition_of(target.version_id, target.version_checksum)
     fields = lookup.procedure_field_choices(locale)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         page = _blank_page(target, definition, locale, fields)
         return (
             page.replace(_CSRF_SLOT, generate_csrf())
@@ -94,6 +108,8 @@ def _answer(token: str, channel: Channel):
     submission = read_submission(
         definition, request.form, [code for code, _label in fields], target.dossier_mode
     )
+    if going in ("next", "back"):
+        return _turn_page(submission, definition, target, locale, fields, going)
     outcome = submit(target, definition, submission.sent(locale), client, channel.value)
     if outcome.result is Result.FORGED:
         raise ForgedInput()
@@ -102,7 +118,11 @@ def _answer(token: str, channel: Channel):
             (name, _dossier_message(error) if name == "dossier" else error)
             for name, error in outcome.errors.items()
         )
-        return _render(submission, definition, target, locale, fields, generate_csrf()), 422
+        steps = steps_of(definition)
+        wrong = {step_of_field(steps, name) for name in submission.errors}
+        step = wrong.pop() if len(wrong) == 1 else None
+        return _render(submission, definition, target, locale, fields, generate_csrf(),
+                       step), 422
     response = redirect(url_for(_thanks_endpoint(channel), token=token), code=303)
     if outcome.device_cookie is not None:
         response.set_cookie(
@@ -111,6 +131,26 @@ def _answer(token: str, channel: Channel):
             httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def _turn_page(submission: Submission, definition, target, locale, fields, going: str):
+    """Next (once this step's required answers are there) or back; nothing is stored and
+    nothing is kept on the server: every answer so far travels in the form."""
+    steps = steps_of(definition)
+    step = request.form.get("step", type=int) or 1
+    step = min(max(step, 1), len(steps))
+    if going == "back":
+        submission.errors.clear()
+        return _render(submission, definition, target, locale, fields, generate_csrf(),
+                       max(step - 1, 1))
+    here = steps[step - 1].fields
+    submission.errors = {name: error for name, error in submission.errors.items()
+                         if name in here}
+    if submission.errors:
+        return _render(submission, definition, target, locale, fields, generate_csrf(),
+                       step), 422
+    return _render(submission, definition, target, locale, fields, generate_csrf(),
+                   min(step + 1, len(steps)))
 
 
 def _thanks_endpoint(channel: Channel) -> str:

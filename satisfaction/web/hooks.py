@@ -3,7 +3,10 @@ visitor's language, one commit at the end, the helpers every template uses."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from flask import Response, current_app, request, session
@@ -93,6 +96,54 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+@lru_cache(maxsize=64)
+def _static_digest(path: str, modified: float) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:12]
+
+
+def static_version(filename: str) -> str | None:
+    """A digest of a static file's content (None if there is no such file)."""
+    path = os.path.join(current_app.static_folder or "", filename)
+    try:
+        return _static_digest(path, os.path.getmtime(path))
+    except OSError:
+        return None
+
+
+def versioned_static(endpoint: str, values: dict) -> None:
+    """Every link to a static file names its content (``?v=<digest>``): a browser may keep
+    it for a year, and a new version has a new address."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = static_version(values["filename"])
+        if version:
+            values["v"] = version
+
+
+#: A year: the address changes with the content.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def cache_static(response: Response) -> Response:
+    """Long-lived caching for a static file asked for by its current digest; the others
+    (an old or no digest) are revalidated."""
+    if request.endpoint == "static" and response.status_code == 200:
+        if response.mimetype in ("text/css", "text/javascript", "application/javascript",
+                                 "image/svg+xml"):
+            # Read into memory (a few kilobytes) so that the compression after this hook
+            # takes it: it leaves streamed files alone.
+            response.direct_passthrough = False
+            response.make_sequence()
+        version = request.args.get("v")
+        filename = (request.view_args or {}).get("filename", "")
+        if version and version == static_version(filename):
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+    return response
+
+
 def security_headers(response: Response) -> Response:
     """The same headers on every response; HSTS only where the cookies are HTTPS-only (the
     app is then served over TLS)."""
@@ -107,8 +158,17 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+#: The cookie that remembers "larger text" (no account, no session needed).
+TEXT_SIZE_COOKIE = "text_size"
+
+
+def large_text() -> bool:
+    return request.cookies.get(TEXT_SIZE_COOKIE) == "large"
+
+
 def template_helpers() -> dict:
     return {
+        "large_text": large_text(),
         "current_locale": str(get_locale() or "vi"),
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,

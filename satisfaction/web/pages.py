@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
 from satisfaction.db.engine import database_answers
+from satisfaction.web.hooks import TEXT_SIZE_COOKIE
 
 bp = Blueprint("core", __name__)
 
@@ -40,6 +41,28 @@ def set_language(code: str):
 @bp.get("/")
 def home():
     return render_template("home.html")
+
+
+@bp.get("/text/<size>")
+def text_size(size: str):
+    """"Chữ lớn": larger text on every page, remembered in a cookie for a year."""
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    if size == "large":
+        response.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    else:
+        response.delete_cookie(TEXT_SIZE_COOKIE)
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page says."""
+    response = current_app.send_static_file("favicon.ico")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
 
 
 @bp.get("/ping")

@@ -51,35 +51,64 @@ def survey_url(server) -> str:
     return re.search(r"Survey:\s+(\S+)", server["seed_output"]).group(1)
 
 
+def visible_criteria(page) -> list[str]:
+    return [e.get_attribute("id")[2:] for e in
+            page.locator("div.step:not([hidden]) fieldset.criterion").all()]
+
+
+def press(page, value: str) -> None:
+    with page.expect_navigation():
+        page.locator(f"div.step:not([hidden]) button[value={value}]").click()
+
+
 def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path):
     page = phone
     page.goto(survey_url(server))
     # Bến Nghé's code of 2022 answers for Phường Sài Gòn since the 2025 merger.
     assert "Phường Sài Gòn" in page.inner_text("main")
+    page.screenshot(path=str(tmp_path / "survey-step1.png"))
+
+    # The honeypot is in the form for scripts, not on the screen for people.
+    assert page.locator("#website").count() == 1 and not page.is_visible("#website")
+
+    # Step 1: who answers, about which procedure.
+    page.get_by_label("Người dân").check()
+    page.select_option("#procedure_field", "chung-thuc")
+    press(page, "next")
 
     # Large text and touch targets; every radio has a visible word label.
     legend = page.locator("#q-A1 legend").bounding_box()
     choice = page.locator("#q-A1 label.choice").first.bounding_box()
     assert choice["height"] >= 44, choice
-    assert choice["width"] >= 280, choice  # nearly the whole 360 px screen
-    assert legend["height"] >= 24  # a line of text of at least 18 px
+    assert legend["height"] >= 22  # a line of text of at least 18 px
     labels = page.locator("#q-A1 label.choice").all_inner_texts()
     assert [label.strip() for label in labels] == [
         "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng",
         "Không có ý kiến",
     ]
-    page.screenshot(path=str(tmp_path / "survey-top.png"))
 
-    # The honeypot is in the form for scripts, not on the screen for people.
-    assert page.locator("#website").count() == 1 and not page.is_visible("#website")
+    # Continue without answering: the step comes back with its four questions to answer,
+    # each marked beside it, the summary first on the page.
+    press(page, "next")
+    assert "Ông/Bà vui lòng kiểm tra lại 4 câu trả lời" in page.inner_text("main")
+    assert page.locator(".error-summary li").count() == 4
+    assert page.locator("div.step:not([hidden]) p.error").count() == 4
+    page.screenshot(path=str(tmp_path / "survey-error.png"), full_page=True)
 
-    # Tap the words, as people do, for every criterion but the last.
-    page.get_by_label("Người dân").check()
-    page.select_option("#procedure_field", "chung-thuc")
-    codes = re.findall(r'id="q-([A-E]\d+)"', page.content())
+    # Tap the words, as people do, for every criterion but the last; Back keeps answers.
+    codes = []
+    while True:
+        here = visible_criteria(page)
+        codes += here
+        for code in here:
+            page.locator(f"#q-{code} label.choice", has_text=re.compile("^Hài lòng$")).click()
+        if page.locator("div.step:not([hidden]) button[value=send]").count():
+            break
+        press(page, "next")
     assert len(codes) == 22
-    for code in codes[:-1]:
-        page.locator(f"#q-{code} label.choice", has_text=re.compile("^Hài lòng$")).click()
+    press(page, "back")
+    press(page, "next")
+    assert page.is_checked(f"#{codes[-1]}-3")
 
     # Keyboard only for the last one: focus it, arrow to the fourth choice.
     last = codes[-1]
@@ -88,17 +117,9 @@ def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path
         page.keyboard.press("ArrowDown")
     assert page.is_checked(f"#{last}-3")
 
-    # Submit with the procedure field reset: the form returns with a Vietnamese message,
-    # keeping every answer.
-    page.select_option("#procedure_field", "")
-    page.get_by_role("button", name="Gửi câu trả lời").click()
-    assert "Xin vui lòng kiểm tra lại 1 câu trả lời" in page.inner_text("main")
-    assert page.is_checked("#A1-3") and page.is_checked(f"#{last}-3")
-    page.screenshot(path=str(tmp_path / "survey-error.png"), full_page=True)
-
-    page.select_option("#procedure_field", "chung-thuc")
-    page.focus("button[type=submit]")
-    page.keyboard.press("Enter")
+    page.focus("div.step:not([hidden]) button[value=send]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/thanks$"))
     assert "Cảm ơn Ông/Bà đã trả lời khảo sát" in page.inner_text("main")
 
@@ -106,7 +127,7 @@ def test_answer_on_a_small_phone_without_javascript(server, phone, app, tmp_path
         responses = db.session.scalars(sa.select(Response)).all()
         assert len(responses) == 1
         answers = {a.item_code: a.value for a in responses[0].answers}
-        assert set(answers.values()) == {4}
+        assert set(answers.values()) == {4} and len(answers) == 22
         assert responses[0].procedure_field.code == "chung-thuc"
 
     # English on the link of every page.
@@ -129,13 +150,14 @@ def test_a_kiosk_left_idle_goes_back_to_an_empty_form(server, app, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 800, "height": 1280}, locale="vi-VN")
         page.goto(server["base"] + "/k/kiosk-e2e-token")
-        page.locator("#q-A1 label.choice", has_text=re.compile("^Hài lòng$")).click()
-        assert page.is_checked("#A1-3")
+        page.get_by_label("Người dân").check()
+        assert page.is_checked("#respondent_kind-0")
         page.wait_for_timeout(1000)
-        page.locator("#q-A2 label.choice", has_text=re.compile("^Hài lòng$")).click()
+        page.select_option("#procedure_field", "chung-thuc")
         page.wait_for_timeout(1000)  # activity restarted the clock: still there
-        assert page.is_checked("#A1-3")
+        assert page.is_checked("#respondent_kind-0")
         page.wait_for_timeout(4000)  # idle: back to an empty form
         page.wait_for_load_state()
-        assert not page.is_checked("#A1-3") and not page.is_checked("#A2-3")
+        assert not page.is_checked("#respondent_kind-0")
+        assert page.input_value("#procedure_field") != "chung-thuc"
         browser.close()

@@ -92,7 +92,7 @@ def test_missing_answers_rerender_with_vietnamese_messages_and_keep_entries(clie
     response = client.post(path, data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Xin vui lòng kiểm tra lại 3 câu trả lời" in page
+    assert "Ông/Bà vui lòng kiểm tra lại 3 câu trả lời" in page
     assert page.count("Xin vui lòng chọn một câu trả lời.") >= 3
     assert 'href="#q-C3"' in page and 'href="#q-E4"' in page
     again = read_form(page)
