@@ -1,34 +1,31 @@
-"""Telling people about an alert: the e-mail's words, sending it through SMTP (configured
-with the names Flask-Mail users know) and the optional JSON webhook, and delivering what is
-due exactly once."""
+"""Telling people about an alert: the e-mail (templates in ``templates/email``, in the
+message catalogue like every page), sending it through SMTP and the optional JSON webhook,
+and delivering what is due exactly once."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
 
 from satisfaction.alerts.rules import measure_label, rule_source
-from satisfaction.clock import utcnow
+from satisfaction.clock import local_day, utcnow
 from satisfaction.db.alerts import Alert, Notification
+from satisfaction.db.units import Unit
 from satisfaction.extensions import db
 from satisfaction.mail import send_mail
 from satisfaction.qrcodes.links import absolute
 
 
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",")
-
-
-def _plain(value: float) -> str:
-    """7 -> "7", 2.5 -> "2,5"."""
-    return f"{value:g}".replace(".", ",")
-
-
 def alert_link(alert: Alert) -> str:
+    """The report of the alert's unit, window and questionnaire."""
     return absolute(
         f"/admin/reports/{alert.rule.index.code}/{alert.unit.code}"
         f"?from={alert.window_start.isoformat()}&to={alert.window_end.isoformat()}"
@@ -37,79 +34,95 @@ def alert_link(alert: Alert) -> str:
 
 
 def alert_page(alert: Alert) -> str:
+    """The alert itself, where the unit acknowledges it and records its remedy."""
     return absolute(f"/admin/alerts/{alert.id}")
 
 
-def compose_escalation(alert: Alert) -> tuple[str, str]:
-    """Subject and body, in Vietnamese, to the owner office: the alert waited past the
-    rule's delay without a remedy, or past its remedy's due date."""
-    definition = rule_source(alert.rule).definition
-    measure = measure_label(definition, alert.measure)
-    unit = alert.unit.name("vi")
-    subject = f"[Cảnh báo quá hạn] {unit}: {measure} chưa được khắc phục"
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    text: str
+    html: str
+
+
+#: Unit kinds addressed through their People's Committee (an office is addressed itself).
+COMMITTEE_KINDS = {"province", "city", "district", "ward", "commune", "special_zone"}
+
+
+def addressee(unit: Unit, locale: str) -> str:
+    """Who a letter about ``unit`` is addressed to: "UBND phường Bến Nghé", "Văn phòng UBND
+    Quận 1"; in English "People's Committee of Ben Nghe Ward"."""
+    name = unit.name(locale)
+    if unit.kind not in COMMITTEE_KINDS:
+        return name
+    if locale == "vi":
+        first, _, rest = name.partition(" ")
+        return f"UBND {first.lower()} {rest}".strip()
+    return f"People's Committee of {name}"
+
+
+def measure_name(definition, measure: str, locale: str) -> str:
+    """A measure as a subject line names it: the index, "Yếu tố C", "Tiêu chí C1" (the
+    statement of a criterion, a full sentence about staff, stays in the body)."""
+    if not measure:
+        return measure_label(definition, measure, locale)
+    is_element = any(group.code == measure for group in definition.elements)
+    if locale == "vi":
+        return f"{'Yếu tố' if is_element else 'Tiêu chí'} {measure}"
+    return f"{'Element' if is_element else 'Criterion'} {measure}"
+
+
+def _statement(definition, measure: str, locale: str) -> str:
+    return measure_label(definition, measure, locale).rstrip(". ")
+
+
+def _deadline(alert: Alert) -> date:
+    """The day by which a remedy is expected: its own due date, else the escalation day."""
     if alert.remedy_due is not None:
-        why = (f"Biện pháp khắc phục hẹn hoàn thành ngày {alert.remedy_due:%d/%m/%Y} đã quá "
-               "hạn trong khi đơn vị vẫn dưới chỉ tiêu.")
-    else:
-        why = (f"Sau {alert.rule.escalate_after_days} ngày kể từ khi có cảnh báo "
-               f"({alert.opened_at:%d/%m/%Y}), đơn vị chưa ghi nhận biện pháp khắc phục.")
-    owner = alert.rule.index.owner
-    body = "\n".join([
-        f"Kính gửi {owner.name('vi') if owner else 'cơ quan chủ trì'},",
-        "",
-        f"Cảnh báo chỉ số {alert.rule.index.name('vi')} của {unit} ({measure}: "
-        f"{_fmt(alert.value)}%, chỉ tiêu {_fmt(alert.target)}%) đã quá hạn và được chuyển cơ "
-        "quan chủ trì theo dõi theo quy tắc cảnh báo.",
-        why,
-        "",
-        "Đề nghị cơ quan chủ trì xem cảnh báo và đôn đốc đơn vị:",
-        alert_page(alert),
-        "",
-        "— Hệ thống khảo sát sự hài lòng (thư tự động, xin không trả lời).",
-    ])
-    return subject, body
+        return alert.remedy_due
+    return local_day(alert.opened_at) + timedelta(days=alert.rule.escalate_after_days)
 
 
-def compose(alert: Alert) -> tuple[str, str]:
-    """Subject and body, in Vietnamese, naming the unit, the measure, the value with its
-    interval, the target and the link to the report."""
+def _context(alert: Alert, locale: str) -> dict:
     definition = rule_source(alert.rule).definition
-    measure = measure_label(definition, alert.measure)
-    unit = alert.unit.name("vi")
-    subject = f"[Cảnh báo chỉ số] {unit}: {measure} dưới chỉ tiêu"
-    interval = (f" (khoảng tin cậy 95%: {_fmt(alert.low)}–{_fmt(alert.high)}%)"
-                if alert.low is not None else "")
-    body = "\n".join([
-        f"Kính gửi {unit},",
-        "",
-        f"Chỉ số: {alert.rule.index.name('vi')}",
-        f"Nội dung: {measure}",
-        f"Kết quả: {_fmt(alert.value)}%{interval}, trên {alert.n} câu trả lời",
-        f"Chỉ tiêu: {_fmt(alert.target)}%",
-        f"Kỳ đánh giá: từ {alert.window_start:%d/%m/%Y} đến {alert.window_end:%d/%m/%Y}",
-        "",
-        "Vì sao có cảnh báo: các câu trả lời của những tuần gần đây phù hợp với việc đơn vị "
-        f"thấp hơn chỉ tiêu {_plain(alert.rule.shift)} điểm hơn rất nhiều so với việc đạt chỉ "
-        "tiêu. Một đơn vị đạt đúng chỉ tiêu nhận cảnh báo như vậy không quá một lần trong "
-        f"{_plain(alert.rule.years_per_false_alert)} năm. Cảnh báo chỉ kết thúc khi các câu trả "
-        "lời cho thấy đơn vị đã trở lại chỉ tiêu.",
-        "",
-        "Các nội dung thấp hơn chỉ tiêu (thấp nhất trước):",
-        *(f"- {measure_label(definition, f['measure'])}: {_fmt(f['value'])}% "
-          f"({f['n']} câu trả lời)" for f in alert.findings),
-        "",
-        "Đề nghị đơn vị xem báo cáo, xác nhận cảnh báo và ghi nhận biện pháp khắc phục:",
-        alert_link(alert),
-        "",
-        "— Hệ thống khảo sát sự hài lòng (thư tự động, xin không trả lời).",
-    ])
-    return subject, body
+    owner = alert.rule.index.owner
+    below = sorted((f for f in alert.findings
+                    if f.get("value") is not None and f["value"] < alert.target),
+                   key=lambda f: (round(f["value"], 1), len(f["measure"]), f["measure"]))
+    return {
+        "alert": alert, "index_code": alert.rule.index.code.upper(),
+        "index_name": alert.rule.index.name(locale),
+        "to": addressee(alert.unit, locale),
+        "copy": owner.name(locale) if owner is not None and owner.id != alert.unit.id else None,
+        "headline": measure_name(definition, alert.measure, locale),
+        "measures": [{**f, "name": measure_name(definition, f["measure"], locale),
+                      "statement": _statement(definition, f["measure"], locale)}
+                     for f in below],
+        # The window as a whole still at the target: the rule caught the recent days' fall.
+        "decline_only": alert.value is not None and alert.value >= alert.target,
+        "deadline": _deadline(alert), "opened_day": local_day(alert.opened_at),
+        "page": alert_page(alert), "report": alert_link(alert),
+        "sender": owner.name(locale) if owner is not None else None,
+        "contact": current_app.config.get("ALERT_CONTACT") or (owner.email if owner else None),
+        "escalation_owner": owner.name(locale) if owner is not None else None,
+    }
+
+
+def compose(alert: Alert, kind: str = "opened", locale: str = "vi") -> Letter:
+    """The alert's e-mail (``kind`` "opened", or "escalated" to the owner office), in
+    ``locale``: subject, plain text and HTML from the templates in ``templates/email``."""
+    context = _context(alert, locale)
+    with force_locale(locale):
+        subject = render_template(f"email/{kind}_subject.txt", **context)
+        text = render_template(f"email/{kind}.txt", **context)
+        html = render_template(f"email/{kind}.html", **context)
+    text = re.sub(r"\n{3,}", "\n\n", text.strip())
+    return Letter(" ".join(subject.split()), text + "\n", html)
 
 
 def send_email(notification: Notification) -> None:
-    subject, body = (compose_escalation(notification.alert) if notification.kind == "escalated"
-                     else compose(notification.alert))
-    send_mail(notification.recipient, subject, body,
+    letter = compose(notification.alert, notification.kind)
+    send_mail(notification.recipient, letter.subject, letter.text, html=letter.html,
               idstring=f"alert-{notification.alert_id}-{notification.kind}")
 
 

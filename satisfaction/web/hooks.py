@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
-from flask import Response, current_app, request, session
+from flask import Response, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
@@ -163,7 +163,8 @@ TEXT_SIZE_COOKIE = "text_size"
 
 
 def large_text() -> bool:
-    return request.cookies.get(TEXT_SIZE_COOKIE) == "large"
+    # E-mails are rendered outside any request (flask alerts check).
+    return has_request_context() and request.cookies.get(TEXT_SIZE_COOKIE) == "large"
 
 
 def template_helpers() -> dict:

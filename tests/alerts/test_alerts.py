@@ -72,13 +72,16 @@ def test_one_email_and_one_inbox_alert_after_two_runs(app, runner, wards, smtp):
     to_ward = [m for rcpt, m in smtp.messages if rcpt == ["bennghe@q1.example.vn"]]
     assert len(to_ward) == 1, first
     message = to_ward[0]
-    assert "Phường Bến Nghé" in message["Subject"] and "dưới chỉ tiêu" in message["Subject"]
-    body = message.get_content()
-    assert "Kết quả: 70,0%" in body and "Chỉ tiêu: 90,0%" in body
-    assert "khoảng tin cậy 95%" in body
+    assert message["Subject"] == ("[SIPAS] UBND phường Bến Nghé – Chỉ số chung: tỷ lệ hài lòng "
+                                  "70,0 %, thấp hơn chỉ tiêu 90 % (02/03/2026–31/03/2026)")
+    body = message.get_body(("plain",)).get_content()
+    assert "- Chỉ số chung: 70,0 % (khoảng tin cậy 95 %:" in body and "chỉ tiêu 90 %" in body
+    assert "Kính gửi: UBND phường Bến Nghé" in body
+    assert "Đồng gửi: Văn phòng UBND Quận 1 (để theo dõi)" in body
+    assert "trước ngày 14/04/2026 tại:\r\nhttps://khaosat.q1.example.vn/admin/alerts/" in body
     assert "https://khaosat.q1.example.vn/admin/reports/sipas/Q1-BN?from=" in body
     owner = [m for rcpt, m in smtp.messages if rcpt == ["vp.hdnd-ubnd@q1.example.vn"]]
-    assert any("Phường Bến Nghé" in m["Subject"] for m in owner)
+    assert any("UBND phường Bến Nghé" in m["Subject"] for m in owner)
     with app.app_context():
         users = dict(db.session.execute(sa.select(InboxEntry.alert_id, sa.func.count())
                                         .group_by(InboxEntry.alert_id)).all())
@@ -269,17 +272,17 @@ def test_an_alert_walks_from_opening_to_escalation_to_recovery(app, runner, clie
 
     owner = "vp.hdnd-ubnd@q1.example.vn"
     check_on(TODAY)
-    assert [m["Subject"] for r, m in smtp.messages if r == [owner] and "quá hạn" in m["Subject"]
+    assert [m["Subject"] for r, m in smtp.messages if r == [owner] and "Quá hạn" in m["Subject"]
             ] == []
     # Thirteen days later: within the rule's 14 days, nothing more.
     assert "0 escalated" in check_on(TODAY + timedelta(days=13))
     # Fifteen days without a remedy: escalated, the owner office told by its own e-mail.
     assert "1 escalated" in check_on(TODAY + timedelta(days=15))
-    escalations = [m for r, m in smtp.messages if r == [owner] and "quá hạn" in m["Subject"]]
+    escalations = [m for r, m in smtp.messages if r == [owner] and "Quá hạn" in m["Subject"]]
     assert len(escalations) == 1
-    assert "Phường Bến Nghé" in escalations[0]["Subject"]
-    body = escalations[0].get_content()
-    assert "Sau 14 ngày" in body and "chưa ghi nhận biện pháp khắc phục" in body
+    assert "UBND phường Bến Nghé" in escalations[0]["Subject"]
+    body = escalations[0].get_body(("plain",)).get_content()
+    assert "Sau 14 ngày" in body and "chưa cập nhật biện pháp khắc phục" in body
     assert "/admin/alerts/" in body
     assert "0 escalated" in check_on(TODAY + timedelta(days=16))  # only once
     # Three weeks of good answers: the alert clears on evidence of recovery.
@@ -314,7 +317,7 @@ def test_a_recent_fall_is_flagged_even_when_the_window_meets_the_target(
     watched = [f for f in ck.findings if f["kind"] == "sequential"]
     assert watched and all(f["statistic"] > f["threshold"] for f in watched)
     message = next(m for rcpt, m in smtp.messages if rcpt == ["caukho@q1.example.vn"])
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert "không quá một lần trong 5 năm" in body and "thấp hơn chỉ tiêu 7 điểm" in body
 
 
@@ -442,4 +445,4 @@ def test_answers_to_the_1001_questionnaire_open_their_own_alert(app, runner, dem
         alert = db.session.scalar(sa.select(Alert).join(Unit).where(Unit.code == "Q1-NTB"))
         assert alert.rule.questionnaire_code == "sipas-1001" and alert.value == pytest.approx(60)
     message = next(m for rcpt, m in smtp.messages if "Nguyễn Thái Bình" in m["Subject"])
-    assert "questionnaire=sipas-1001" in message.get_content()
+    assert "questionnaire=sipas-1001" in message.get_body(("plain",)).get_content()
