@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from satisfaction.catalogue import lookup
 from satisfaction.db.codes import Channel
 from satisfaction.extensions import csrf
+from satisfaction.indices.questionnaires import estimated_minutes
 from satisfaction.intake.client_checks import Client, enforce_hard_limit
 from satisfaction.intake.submission_ids import issue_submission_id
 from satisfaction.intake.submit import DOSSIER_NOT_LISTED, DOSSIER_USED, Result, submit
@@ -51,6 +52,7 @@ def _render(submission: Submission, definition, target, locale, fields, csrf_val
     return render_template(
         "survey/questionnaire.html", submission=submission, definition=definition,
         steps=steps_of(definition), step=step,
+        minutes=estimated_minutes(definition, locale),
         target=target, locale=locale, procedure_fields=fields, kinds=RESPONDENT_KINDS,
         labels=LABELS, csrf_value=csrf_value, honeypot_field=HONEYPOT_FIELD,
         kiosk=target.channel == Channel.KIOSK.value,

@@ -118,6 +118,32 @@ class Definition:
         raise KeyError(code)
 
 
+#: How long answering takes, as the form tells the citizen: every word read at a slow
+#: reader's pace (120 words a minute, about half an adult's silent reading of Vietnamese or
+#: English), each scale's words read once, and a few seconds per answer to find and tap it.
+SLOW_READER_WORDS_PER_MINUTE = 120
+SECONDS_PER_ANSWER = 4
+#: Who answers, which procedure, the dossier code: read with their choices above.
+QUESTIONS_BEFORE = 2
+
+
+def estimated_minutes(definition: Definition, locale: str, required_only: bool = True) -> int:
+    """Whole minutes, rounded up, that answering the form takes a slow reader (see the
+    constants above); optional extra questions are left out unless asked for."""
+    items = [item for item in definition.items() if item.required or not required_only]
+    texts = [text(definition.title, locale), text(definition.intro, locale)]
+    texts += [text(item.text, locale) for item in items]
+    scales = {item.scale.code: item.scale for item in items}
+    for scale in scales.values():
+        texts += [text(option.label, locale) for option in scale.options]
+        if scale.no_opinion:
+            texts.append(text(scale.no_opinion, locale))
+    words = sum(len(t.split()) for t in texts)
+    seconds = (words / SLOW_READER_WORDS_PER_MINUTE * 60
+               + SECONDS_PER_ANSWER * (len(items) + QUESTIONS_BEFORE))
+    return max(1, -(-int(seconds) // 60))
+
+
 def text(mapping: Mapping[str, str], locale: str | None) -> str:
     """The text for a locale, falling back to Vietnamese."""
     return mapping.get(locale or "vi") or mapping["vi"]

@@ -17,11 +17,12 @@ from satisfaction.indices.questionnaires import QuestionnaireError, checksum, pa
 
 
 def shipped(code: str) -> dict:
-    for path in shipped_files():
-        raw, definition = load_file(path)
-        if definition.code == code:
-            return raw
-    raise KeyError(code)
+    """The newest shipped version of a questionnaire."""
+    found = [raw for raw, definition in map(load_file, shipped_files())
+             if definition.code == code]
+    if not found:
+        raise KeyError(code)
+    return max(found, key=lambda raw: raw["version"])
 
 
 def test_sipas_2640_has_5_elements_and_22_criteria():
@@ -115,17 +116,17 @@ def test_a_version_with_responses_never_changes(client, survey, app, tmp_path):
             sync_questionnaires([write_version(tmp_path, edited, "edited.json")])
         db.session.rollback()
         stored = db.session.scalar(
-            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version == 1).join(
+            sa.select(QuestionnaireVersion).where(QuestionnaireVersion.version == 2).join(
                 QuestionnaireVersion.questionnaire
             ).where(sa.text("questionnaire.code = 'sipas-2640'"))
         )
         assert stored.definition["elements"][0]["items"][0]["text"]["vi"] != "Câu hỏi đã bị sửa"
 
-        # The change published as version 2 is what the counter's code shows from now on.
-        edited["version"] = 2
-        report = sync_questionnaires([write_version(tmp_path, edited, "v2.json")])
+        # The change published as version 3 is what the counter's code shows from now on.
+        edited["version"] = 3
+        report = sync_questionnaires([write_version(tmp_path, edited, "v3.json")])
         db.session.commit()
-        assert report == ["sipas-2640 v2: loaded"]
+        assert report == ["sipas-2640 v3: loaded"]
     assert "Câu hỏi đã bị sửa" in client.get(path).get_data(as_text=True)
 
 
@@ -134,9 +135,9 @@ def test_a_version_without_responses_may_be_corrected(app_ctx, tmp_path):
     edited = copy.deepcopy(shipped("sipas-2640"))
     edited["intro"]["vi"] = "Lời giới thiệu đã sửa."
     report = sync_questionnaires([write_version(tmp_path, edited, "fix.json")])
-    assert report == ["sipas-2640 v1: updated (no responses yet)"]
+    assert report == ["sipas-2640 v2: updated (no responses yet)"]
     assert sync_questionnaires([write_version(tmp_path, edited, "fix.json")]) == [
-        "sipas-2640 v1: unchanged"
+        "sipas-2640 v2: unchanged"
     ]
 
 
@@ -149,3 +150,27 @@ def test_cli_loads_and_reports_invalid_files(runner, tmp_path):
     result = runner.invoke(args=["questionnaires", "load", str(broken)])
     assert result.exit_code != 0
     assert "broken.json" in result.output and "code:" in result.output
+
+
+def test_the_stated_duration_is_computed_from_the_questionnaire(client, survey):
+    """Issue 18: the intro promised "khoảng 2 phút" for 22 statements and referred to
+    numbers the buttons do not show; the newest versions say neither, and the form states
+    a duration computed from the words (120 a minute) and the answers (4 s each)."""
+    from satisfaction.indices.questionnaires import estimated_minutes, parse_definition
+
+    raw = shipped("sipas-2640")
+    for code in ("sipas-2640", "sipas-1001", "pci-q1", "papi-q1", "par-q1", "bsi-q1"):
+        intro = shipped(code)["intro"]
+        assert "1 =" not in intro["vi"] + intro["en"]
+        assert "phút" not in intro["vi"] and "ẩn danh" not in intro["vi"]
+    definition = parse_definition(raw)
+    # By hand: the words a slow reader reads once, then the answers.
+    words = len(raw["title"]["vi"].split()) + len(raw["intro"]["vi"].split())
+    words += sum(len(i["text"]["vi"].split()) for e in raw["elements"] for i in e["items"])
+    scale = raw["scales"]["satisfaction5"]
+    words += sum(len(o["label"]["vi"].split()) for o in scale["options"])
+    words += len(scale["no_opinion"]["vi"].split())
+    seconds = words / 120 * 60 + 4 * (22 + 2)
+    assert estimated_minutes(definition, "vi") == -(-int(seconds) // 60) == 5
+    _path, html = survey
+    assert "Trả lời mất khoảng 5 phút." in html
