@@ -57,6 +57,7 @@ run: install-runtime instance/secret_key
 	$(BIN)/flask db upgrade && \
 	$(BIN)/flask seed demo && \
 	$(BIN)/flask seed responses --if-empty --count $(DEMO_RESPONSES) --from 2024-01-01 && \
+	$(BIN)/flask alerts check && \
 	echo "Serving on $$base  (listening on $(HOST):$(PORT); Ctrl+C to stop)" && \
 	exec $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
 	  --access-logformat $(ACCESS_LOG_FORMAT) wsgi:app

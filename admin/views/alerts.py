@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from satisfaction.accounts.access import Permission, visible_indices, visible_units
 from satisfaction.accounts.users import user_emails
 from satisfaction.alerts import inbox as alert_inbox
+from satisfaction.alerts.check import check
+from satisfaction.alerts.notify import SENDERS, deliver_due
 from satisfaction.alerts.replays import last_year, replay_rule
 from satisfaction.alerts.rules import (
     RuleError,
@@ -22,7 +24,9 @@ from satisfaction.alerts.rules import (
     switch_off,
 )
 from satisfaction.clock import utcnow
+from satisfaction.db.accounts import AuditEntry
 from satisfaction.db.alerts import Alert, AlertState
+from satisfaction.extensions import db
 
 from .. import bp
 from ..forms import (
@@ -48,7 +52,7 @@ def alerts():
     show_all = request.args.get("state") == "all"
     rows = alert_inbox.alert_list(g.scope, cleared_too=show_all)
     return render_template("admin/alerts.html", alerts=rows, show_all=show_all,
-                           now=utcnow(), label=_label)
+                           now=utcnow(), label=_label, check_form=EmptyForm())
 
 
 def _label(alert: Alert, measure: str | None = None) -> str:
@@ -131,6 +135,26 @@ def _step_text(entry, who: str | None) -> str:
         return _("Closed: the unit ended (merged); its successor is judged on its own "
                  "answers.")
     return _("Cleared: the answers show the unit back at its target.")
+
+
+@bp.post("/alerts/check")
+def run_check():
+    """What `flask alerts check` does from cron, on demand: open, continue and clear alerts,
+    send what is due. In the audit log."""
+    g.scope.require(Permission.RUN_CHECKS)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    report = check()
+    db.session.add(AuditEntry(action="alerts.check", user_id=g.user.id, details={
+        "opened": len(report.opened), "continued": len(report.reopened),
+        "cleared": len(report.cleared), "escalated": report.escalated}))
+    db.session.commit()
+    sent, failed = deliver_due(SENDERS)
+    flash(_("Check done: %(opened)s alert(s) opened, %(cleared)s cleared, %(open)s still open; "
+            "%(sent)s message(s) sent, %(failed)s kept to send later.",
+            opened=len(report.opened), cleared=len(report.cleared), open=report.still_open,
+            sent=sent, failed=failed), "info")
+    return redirect(url_for(".alerts"), code=303)
 
 
 @bp.get("/inbox")

@@ -52,6 +52,8 @@ class Permission(enum.StrEnum):
     #: Download one row per response (every answer, the day and the counter): the
     #: reviewing office and administrators only, and each download is in the audit log.
     READ_RESPONSES = "read_responses"
+    #: Run the alerts check from the alerts page (the CLI's `flask alerts check`).
+    RUN_CHECKS = "run_checks"
     #: Read the answers and comments that accuse staff (harassment, payments outside the
     #: rules), which are kept from the head of the unit concerned.
     INSPECT = "inspect"

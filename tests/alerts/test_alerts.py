@@ -446,3 +446,27 @@ def test_answers_to_the_1001_questionnaire_open_their_own_alert(app, runner, dem
         assert alert.rule.questionnaire_code == "sipas-1001" and alert.value == pytest.approx(60)
     message = next(m for rcpt, m in smtp.messages if "Nguyễn Thái Bình" in m["Subject"])
     assert "questionnaire=sipas-1001" in message.get_body(("plain",)).get_content()
+
+
+def test_an_administrator_runs_the_check_from_the_alerts_page(app, client, wards, smtp):
+    """Issue 16: the alerts page was empty after `make run` although units were below
+    target, because the check only ran from cron."""
+    from factories import set_password
+    from helpers import read_form
+
+    reviewer = app.test_client()
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    sign_in(reviewer, "reviewer@q1.example.vn")
+    csrf = read_form(reviewer.get("/admin/alerts/").get_data(as_text=True)).hidden
+    assert "Chạy kiểm tra ngay" not in reviewer.get("/admin/alerts/").get_data(as_text=True)
+    assert reviewer.post("/admin/alerts/check", data=csrf).status_code == 403
+    set_password(app, wards.admin_email)
+    sign_in(client, wards.admin_email)
+    page = client.get("/admin/alerts/").get_data(as_text=True)
+    assert "Chạy kiểm tra ngay" in page
+    response = client.post("/admin/alerts/check", data=read_form(page).hidden)
+    assert response.status_code == 303
+    assert "Đã kiểm tra" in client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "alerts.check")) == 1
