@@ -39,7 +39,8 @@ from satisfaction.web.numbers import format_decimal
 from .. import bp
 
 PERIOD_MESSAGES = {
-    "bad_period": _l("The period must look like 2026, 2026-Q1 or 2026-03."),
+    "bad_period": _l("This period was not understood. Write it as 2026, Quý 4/2026, "
+                     "T10/2026 or 01/10/2026 – 31/12/2026."),
     "bad_date": _l("Dates must be written as YYYY-MM-DD, for example 2026-03-31."),
     "end_before_start": _l("The period ends before it starts. Please check the dates."),
     "too_long": _l("The period is too long: at most ten years."),
@@ -67,6 +68,11 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 
 
+#: Pages that show the filter form again with the message when the period is not
+#: understood (the downloads answer 400: there is no form to show).
+PAGES_WITH_FILTERS = {"admin.report", "admin.inspection"}
+
+
 def period_from_request() -> periods.Period:
     try:
         return periods.parse(
@@ -74,7 +80,13 @@ def period_from_request() -> periods.Period:
             today=clock.today(),
         )
     except periods.PeriodError as exc:
-        abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
+        message = str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"]))
+        if request.endpoint not in PAGES_WITH_FILTERS:
+            abort(400, description=message)
+        # The page again, for the current year, with what was typed and why it was not
+        # understood beside the field.
+        g.period_error = message
+        return periods.parse(today=clock.today())
 
 
 def default_unit_code() -> str:
@@ -121,7 +133,11 @@ def compare_from_request() -> periods.Period | None:
     try:
         return periods.parse(text, today=clock.today())
     except periods.PeriodError as exc:
-        abort(400, description=str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"])))
+        message = str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"]))
+        if request.endpoint not in PAGES_WITH_FILTERS:
+            abort(400, description=message)
+        g.period_error = message
+        return None
 
 
 @bp.errorhandler(Withheld)
@@ -164,7 +180,7 @@ def report(index_code: str, unit_code: str):
         definition=report.source.definition, locale=locale,
         lowest_codes={item.code for item in report.lowest},
         lowest_of=lambda row: lowest_items(row.score), period_args=_period_args(),
-    )
+    ), 422 if g.get("period_error") else 200
 
 
 @bp.get("/reports/<index_code>/<unit_code>.xlsx")

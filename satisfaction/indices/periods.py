@@ -73,6 +73,43 @@ def month(y: int, m: int) -> Period:
     return Period(date(y, m, 1), _month_end(y, m), "month")
 
 
+_DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})"
+
+
+def _date(groups: tuple) -> date:
+    d, m, y, iy, im, id_ = groups
+    return date(int(y), int(m), int(d)) if y else date(int(iy), int(im), int(id_))
+
+
+def _named(text: str) -> Period | None:
+    """A period as people type it: 2026, năm 2026; 2026-Q4, Q4/2026, Quý 4/2026, quý IV
+    năm 2026; 2026-10, 10/2026, T10/2026, tháng 10/2026; a range of two dates, 01/10/2026 –
+    31/12/2026 or 2026-10-01/2026-12-31. None when it is none of these."""
+    text = " ".join(text.strip().split())
+    roman = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+    text = re.sub(r"(?i)\b(quý|q)\s*(IV|III|II|I)\b",
+                  lambda m: m.group(1) + roman[m.group(2).upper()], text)
+    patterns = (
+        (r"(?:năm\s*)?(\d{4})", lambda m: year(int(m[1]))),
+        (r"(\d{4})\s*-\s*q\s*([1-4])", lambda m: quarter(int(m[1]), int(m[2]))),
+        (r"(?:quý|q)\s*([1-4])\s*(?:/|-|năm)\s*(\d{4})", lambda m: quarter(int(m[2]), int(m[1]))),
+        (r"(\d{4})-(\d{1,2})", lambda m: month(int(m[1]), int(m[2]))),
+        (r"(?:tháng|t)?\s*(\d{1,2})\s*(?:/|-|năm)\s*(\d{4})",
+         lambda m: month(int(m[2]), int(m[1]))),
+    )
+    for pattern, build in patterns:
+        if m := re.fullmatch(pattern, text, flags=re.IGNORECASE):
+            return build(m)
+    if m := re.fullmatch(rf"(?:từ\s*)?(?:{_DATE})\s*(?:–|—|-|/|đến)\s*(?:{_DATE})", text,
+                         flags=re.IGNORECASE):
+        groups = m.groups()
+        found = Period(_date(groups[:6]), _date(groups[6:]))
+        if found.days > 366 * 10:
+            raise PeriodError("too_long")
+        return found
+    return None
+
+
 def parse(period: str | None = None, start: str | None = None, end: str | None = None,
           *, today: date | None = None) -> Period:
     """``period`` like 2026, 2026-Q1 or 2026-03, or ``start``/``end`` as YYYY-MM-DD.
@@ -83,13 +120,9 @@ def parse(period: str | None = None, start: str | None = None, end: str | None =
     today = today or date.today()
     try:
         if period:
-            period = period.strip()
-            if m := re.fullmatch(r"(\d{4})", period):
-                return year(int(m[1]))
-            if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", period):
-                return quarter(int(m[1]), int(m[2]))
-            if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
-                return month(int(m[1]), int(m[2]))
+            named = _named(period)
+            if named is not None:
+                return named
             raise PeriodError("bad_period")
         if start or end:
             try:

@@ -90,7 +90,7 @@ def test_2026_compared_with_2024_for_a_new_ward(app, client, merged):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Thay đổi so với 2024" in text
     assert "+33,3" in text and "(ước tính)" in text
-    assert client.get("/admin/reports/sipas/P-SG?period=2026&compare=Q4").status_code == 400
+    assert client.get("/admin/reports/sipas/P-SG?period=2026&compare=Q4").status_code == 422
 
 
 def test_an_old_ward_after_its_end_says_where_its_counters_went(app, client, merged):

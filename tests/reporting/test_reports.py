@@ -185,15 +185,16 @@ def test_reviewer_sees_comments_and_lowest_criteria(client, app, data):
     [
         ("from=2026-03-31&to=2026-03-01", "kết thúc trước khi bắt đầu"),
         ("from=2026-13-01", "YYYY-MM-DD"),
-        ("period=2026-Q5", "2026-Q1"),
+        ("period=2026-Q5", "Quý 4/2026"),
     ],
 )
-def test_bad_dates_are_clear_400s(client, app, data, query, message):
+def test_bad_dates_are_clear_messages_beside_the_form(client, app, data, query, message):
     gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
     sign_in(client, "reviewer@q1.example.vn")
     response = client.get(f"/admin/reports/sipas/Q1?{query}")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+    assert client.get(f"/admin/reports/sipas/Q1.xlsx?{query}").status_code == 400
 
 
 def test_api_errors_are_json_and_never_500(client, app, data):
@@ -405,3 +406,28 @@ def test_exports_never_carry_a_live_formula(client, app, data):
     text = client.get("/admin/reports/sipas/Q1.csv?period=2026-03").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert ["'" + evil] == [cell for row in rows for cell in row if "HYPERLINK" in cell]
+
+
+@pytest.mark.parametrize(("typed", "label"), [
+    ("Quý 4/2026", "2026-Q4"), ("Q4/2026", "2026-Q4"), ("quý IV năm 2026", "2026-Q4"),
+    ("T10/2026", "2026-10"), ("tháng 10/2026", "2026-10"), ("10/2026", "2026-10"),
+    ("năm 2026", "2026"), ("01/10/2026 – 31/12/2026", "2026-10-01/2026-12-31"),
+    ("từ 01/10/2026 đến 31/12/2026", "2026-10-01/2026-12-31"),
+])
+def test_periods_as_people_type_them(typed, label):
+    from satisfaction.indices import periods
+
+    assert periods.parse(typed).label == label
+
+
+def test_a_period_not_understood_shows_the_form_again(client, app, data):
+    """Issue 16: "Quý 4/2026" typed in the period field gave a bare 400 page."""
+    gen_user(app, "clerk@q1.example.vn", Role.REVIEWER)
+    sign_in(client, "clerk@q1.example.vn")
+    response = client.get("/admin/reports/sipas/Q1?period=Quý 5/2026")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="Quý 5/2026"' in html and "Không hiểu kỳ báo cáo đã nhập" in html
+    assert 'id="period-error" role="alert"' in html and "<h1>" in html
+    assert client.get("/admin/reports/sipas/Q1?period=Quý 4/2026").status_code == 200
+    assert client.get("/admin/reports/sipas/Q1.csv?period=Quý 5/2026").status_code == 400
