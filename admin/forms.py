@@ -178,6 +178,15 @@ CHANNEL_LABELS = {
     Channel.QR.value: _l("Printed QR code"),
     Channel.KIOSK.value: _l("Kiosk (tablet at the counter)"),
 }
+#: How a response came in, as the pages name it.
+RESPONSE_CHANNEL_LABELS = {
+    **CHANNEL_LABELS,
+    Channel.PAPER.value: _l("Paper form"),
+    Channel.WEB.value: _l("Web"),
+}
+WINDOW_LABELS = {
+    "month": _l("the calendar month"), "quarter": _l("the quarter"), "year": _l("the year"),
+}
 DOSSIER_MODE_LABELS = {
     DossierMode.OFF.value: _l("Not asked"),
     DossierMode.OPTIONAL.value: _l("Optional"),

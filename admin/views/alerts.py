@@ -32,6 +32,7 @@ from .. import bp
 from ..forms import (
     COMMENDATION_LABELS,
     LEVEL_LABELS,
+    WINDOW_LABELS,
     CommendationForm,
     EmptyForm,
     RemedyForm,
@@ -197,6 +198,7 @@ def rules():
     seen = {i.code for i in visible_indices(g.scope)}
     listing = [rule for rule in all_rules() if rule.index.code in seen]
     return render_template("admin/rules.html", form=form, rules=listing, preview=preview,
+                           levels=LEVEL_LABELS, windows=WINDOW_LABELS,
                            may_manage=g.scope.may(Permission.MANAGE_RULES),
                            remove_form=EmptyForm(), commendation=_commendation_forms()), status
 

@@ -12,7 +12,7 @@ from satisfaction.intake import quarantine
 from satisfaction.intake.integrity import flag_labels
 
 from .. import bp
-from ..forms import ReviewForm
+from ..forms import RESPONSE_CHANNEL_LABELS, ReviewForm
 
 REVIEW_MESSAGES = {
     "reason_required": _l("Please give a reason for the decision."),
@@ -59,6 +59,7 @@ def quarantined():
 def _page():
     rows = quarantine.quarantined(g.scope)
     return render_template(
-        "admin/quarantine.html", rows=rows, total=quarantine.quarantined_count(g.scope),
+        "admin/quarantine.html", channels=RESPONSE_CHANNEL_LABELS, rows=rows,
+        total=quarantine.quarantined_count(g.scope),
         form=ReviewForm(formdata=None), flag_labels=flag_labels,
     )
