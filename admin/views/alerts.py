@@ -3,6 +3,8 @@ unit's remedy, the user's inbox, and the rules."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -104,6 +106,14 @@ def acknowledge_alert(alert_id: int):
     return redirect(url_for(".alert", alert_id=alert.id), code=303)
 
 
+def _day(iso: str) -> str:
+    """An ISO date kept in the audit log, as the pages write dates."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return iso
+
+
 def _steps(alert: Alert) -> list[tuple[object, str]]:
     """The alert's history in words: (when, what happened and who did it)."""
     entries = alert_inbox.history(alert)
@@ -122,7 +132,7 @@ def _step_text(entry, who: str | None) -> str:
     if entry.action == "alerts.remedy":
         return _("Remedy recorded by %(who)s: %(remedy)s (%(owner)s, by %(due)s).", who=who,
                  remedy=details.get("remedy", ""), owner=details.get("owner", ""),
-                 due=details.get("due", ""))
+                 due=_day(details.get("due", "")))
     if entry.action == "alerts.escalate":
         if details.get("reason") == "past_due":
             return _("Escalated to the owner office, which was told: the remedy's date "
@@ -235,7 +245,8 @@ def _preview(rule) -> dict:
     first, last = last_year()
     result = replay_rule(rule, first, last)
     seen = {u.code for u in visible_units(g.scope)}
-    episodes = [e for e in result["episodes"] if e["unit"] in seen]
+    episodes = [{**e, "opened": _day(e["opened"]), "closed": _day(e["closed"] or "") or None}
+                for e in result["episodes"] if e["unit"] in seen]
     return {"from": first, "to": last, "episodes": episodes,
             "units": sorted({e["unit"] for e in episodes})}
 

@@ -31,7 +31,7 @@ def test_admin_pages_require_sign_in(client, demo):
 def test_wrong_password_is_refused_in_vietnamese(client, demo, admin_password):
     response = post_sign_in(client, demo.admin_email, "sai-mật-khẩu")
     assert response.status_code == 401
-    assert "Thư điện tử hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    assert "Địa chỉ thư điện tử hoặc mật khẩu không đúng." in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
     response = post_sign_in(client, "khong-co@example.vn", admin_password)
     assert response.status_code == 401

@@ -200,8 +200,8 @@ def test_the_loop_closed_on_the_pages(app, runner, client, wards, smtp):
     # The history in words, each step with who did it.
     history = client.get(f"/admin/alerts/{alert_id}").get_data(as_text=True)
     history = history[history.index('<ol class="history">'):]
-    assert "kiểm tra hằng ngày" in history and "Đã xác nhận bởi bn@q1.example.vn" in history
-    assert "Ghi nhận biện pháp khắc phục bởi bn@q1.example.vn" in history
+    assert "kiểm tra hằng ngày" in history and "bn@q1.example.vn đã xác nhận cảnh báo" in history
+    assert "bn@q1.example.vn đã ghi nhận biện pháp khắc phục" in history
     assert "alerts." not in history
     # Another ward's manager cannot open it by changing the id in the address.
     client.post("/admin/logout", data={"csrf_token": csrf})
@@ -297,9 +297,9 @@ def test_an_alert_walks_from_opening_to_escalation_to_recovery(app, runner, clie
     history = html[html.index('<ol class="history">'):html.index("</ol>")]
     steps = history.count("<li>")
     assert steps == 3, history
-    assert "Mở bởi kiểm tra hằng ngày" in history
+    assert "Cảnh báo do đợt kiểm tra hằng ngày đưa ra" in history
     assert "đã chuyển cơ quan chủ trì theo dõi" in history and "14 ngày" in history
-    assert "Đã kết thúc: các câu trả lời cho thấy đơn vị đã trở lại chỉ tiêu" in history
+    assert "Đã gỡ cảnh báo: các câu trả lời cho thấy đơn vị đã đạt lại chỉ tiêu" in history
 
 
 def test_a_recent_fall_is_flagged_even_when_the_window_meets_the_target(
@@ -411,7 +411,8 @@ def test_the_rule_page_previews_a_rule_over_the_last_year(app, client, wards):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     preview = html[html.index('id="preview"'):html.index("Thêm quy tắc")]
-    assert "Với quy tắc này, trong năm vừa qua" in preview and "Q1-BN: mở 2026-03-" in preview
+    assert "Với quy tắc này, trong năm vừa qua" in preview
+    assert "Q1-BN: bắt đầu cảnh báo " in preview and "/03/2026" in preview
     assert "Q1-CK" not in preview
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 0

@@ -173,4 +173,4 @@ def test_the_stated_duration_is_computed_from_the_questionnaire(client, survey):
     seconds = words / 120 * 60 + 4 * (22 + 2)
     assert estimated_minutes(definition, "vi") == -(-int(seconds) // 60) == 5
     _path, html = survey
-    assert "Trả lời mất khoảng 5 phút." in html
+    assert "Thời gian trả lời khoảng 5 phút." in html

@@ -314,7 +314,7 @@ def test_admin_page_imports_reports_rows_and_refuses_cp1252(client, app, demo):
     response = post_file(client, csrf, dossier_csv(bad_rows()))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Chưa có gì được lưu" in html or "Nothing was saved" in html
+    assert "Không có dữ liệu nào được lưu" in html or "Nothing was saved" in html
     for line, _problem in EXPECTED_PROBLEMS[:-1]:
         assert f"<td>{line}</td>" in html
     assert "<td>2999-01-01</td>" in html and "<td>Q1-XX</td>" in html

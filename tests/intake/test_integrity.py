@@ -446,7 +446,7 @@ def test_a_required_or_verified_dossier_code(client, app, ward_token, demo):
     _set_dossier_mode(app, ward_token, "required")
     missing = _answer(client, path)
     assert missing.status_code == 422
-    assert "Vui lòng nhập mã hồ sơ" in missing.get_data(as_text=True)
+    assert "vui lòng nhập mã hồ sơ" in missing.get_data(as_text=True)
 
     _set_dossier_mode(app, ward_token, "verified")
     with app.app_context():

@@ -115,7 +115,7 @@ def test_admin_page_imports_and_reports_errors(client, app, demo):
         "file": (io.BytesIO(bad), "forms.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Chưa có gì được lưu" in html and "<td>3</td>" in html
+    assert "Không có dữ liệu nào được lưu" in html and "<td>3</td>" in html
     assert "Ngày phải viết theo dạng YYYY-MM-DD" in html
     with app.app_context():
         assert count(Response) == 0

@@ -318,7 +318,7 @@ def test_report_shows_intervals_states_and_lower_bounds(client, app, data):
     row = html[html.index("<td>A1</td>"):]
     row = row[: row.index("</tr>")]
     # 30 of 60 = 50 %; exact 95 % interval 36.8–63.2; far below 90 with n = 60.
-    assert "50,0 %" in row and "36,8–63,2" in row and "Dưới chỉ tiêu (có ý nghĩa)" in row
+    assert "50,0 %" in row and "36,8–63,2" in row and "Dưới chỉ tiêu (đủ căn cứ)" in row
     assert "Cách đọc kết quả đánh giá" in html
     # Bến Nghé has 2 forms: not enough data, never "below".
     small = client.get("/admin/reports/sipas/Q1-BN?period=2026-03").get_data(as_text=True)
@@ -427,7 +427,7 @@ def test_a_period_not_understood_shows_the_form_again(client, app, data):
     response = client.get("/admin/reports/sipas/Q1?period=Quý 5/2026")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'value="Quý 5/2026"' in html and "Không hiểu kỳ báo cáo đã nhập" in html
+    assert 'value="Quý 5/2026"' in html and "Kỳ báo cáo đã nhập không đúng định dạng" in html
     assert 'id="period-error" role="alert"' in html and "<h1>" in html
     assert client.get("/admin/reports/sipas/Q1?period=Quý 4/2026").status_code == 200
     assert client.get("/admin/reports/sipas/Q1.csv?period=Quý 5/2026").status_code == 400

@@ -123,7 +123,7 @@ def test_forged_values_are_400_and_nothing_stored(client, survey, app, override)
     path, html = survey
     response = client.post(path, data=filled_survey(html, **override))
     assert response.status_code == 400
-    assert "Chưa có gì được lưu" in response.get_data(as_text=True)
+    assert "Không có dữ liệu nào được lưu" in response.get_data(as_text=True)
     assert_nothing_stored(app)
 
 

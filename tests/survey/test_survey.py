@@ -93,7 +93,7 @@ def test_missing_answers_rerender_with_vietnamese_messages_and_keep_entries(clie
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Ông/Bà vui lòng kiểm tra lại 3 câu trả lời" in page
-    assert page.count("Xin vui lòng chọn một câu trả lời.") >= 3
+    assert page.count("Ông/Bà vui lòng chọn một câu trả lời.") >= 3
     assert 'href="#q-C3"' in page and 'href="#q-E4"' in page
     again = read_form(page)
     assert again.checked["A1"] == "2" and again.checked["D3"] == "2"
