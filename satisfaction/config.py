@@ -124,6 +124,8 @@ def _from_environment(env: str, instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "khaosat@localhost"),
         "ALERT_WEBHOOK_URL": os.environ.get("ALERT_WEBHOOK_URL", ""),
+        # Who the alert e-mails name as contact; empty: the owner office's address.
+        "ALERT_CONTACT": os.environ.get("ALERT_CONTACT", ""),
         # Keyed hashes of client addresses and dossier codes (see satisfaction.privacy).
         "HASH_KEY": os.environ.get("HASH_KEY", ""),
         # Rate limits and other counters every app server must share: Redis when set.
