@@ -198,7 +198,8 @@ def report_xlsx(index_code: str, unit_code: str):
 def report_csv(index_code: str, unit_code: str):
     report = _report()
     return Response(
-        exports.report_csv(report, g.locale),
+        exports.report_csv(report, g.locale,
+                           "vi" if request.args.get("dialect") == "vi" else "plain"),
         mimetype="text/csv",
         headers={"Content-Disposition": exports.attachment(report, "csv")},
     )

@@ -20,7 +20,7 @@ from satisfaction.indices.questionnaires import text
 from satisfaction.reporting.reports import Report
 from satisfaction.units.tree import descendants
 
-STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Chưa có dữ liệu",
+STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Không có dữ liệu",
             "not_enough_data": "Chưa đủ dữ liệu"}
 BOM = "\ufeff"
 
@@ -43,10 +43,22 @@ def as_text(value):
     return value
 
 
-def _csv_writer(out: io.StringIO):
+#: CSV dialects: the plain one (comma, decimal point), and the one Excel opens as columns
+#: on a computer set to Vietnamese (semicolon, decimal comma).
+DIALECTS = {"plain": (",", "."), "vi": (";", ",")}
+
+
+def _csv_writer(out: io.StringIO, dialect: str = "plain"):
     """``writerow`` for a CSV whose text cells are never formulas."""
-    writer = csv.writer(out)
-    return lambda row: writer.writerow([as_text(value) for value in row])
+    delimiter, decimal = DIALECTS[dialect]
+    writer = csv.writer(out, delimiter=delimiter)
+
+    def cell(value):
+        if isinstance(value, float) and decimal != ".":
+            return repr(value).replace(".", decimal)
+        return as_text(value)
+
+    return lambda row: writer.writerow([cell(value) for value in row])
 
 
 def _round(value: float | None) -> float | None:
@@ -55,8 +67,11 @@ def _round(value: float | None) -> float | None:
 
 #: Quarantined responses, dossiers handled, response rate and verified share; an empty
 #: cell (never 0) where there is no dossier list.
-COVERAGE_HEADER = ("Số phiếu bị cách ly", "Số hồ sơ đã giải quyết", "Tỷ lệ phản hồi (%)",
+COVERAGE_HEADER = ("Số phiếu tạm giữ", "Số hồ sơ đã và đang giải quyết", "Tỷ lệ phản hồi (%)",
                    "Tỷ lệ phiếu đã xác minh (%)")
+#: The ranking's columns after the unit: as on the report page.
+RANKING_HEADER = ("Xếp hạng", "Số phiếu", "Kết quả", "Cận dưới 95 % (xếp hạng)", "Cận trên 95 %",
+                  "Chỉ tiêu", "Đánh giá", "Ứng viên khen thưởng")
 
 
 def _coverage(result) -> tuple:
@@ -78,9 +93,9 @@ def _levels(report: Report):
         ("Kỳ báo cáo", report.period.label),
         ("Từ ngày", report.period.start.isoformat()),
         ("Đến ngày", report.period.end.isoformat()),
-        ("Bộ câu hỏi", f"{report.source.questionnaire.code}"),
+        ("Mẫu phiếu khảo sát", f"{report.source.questionnaire.code}"),
         ("Số phiếu", report.result.responses),
-        ("Giá trị", _round(score.value)),
+        ("Kết quả", _round(score.value)),
         ("Chỉ tiêu", report.result.target),
         ("Đánh giá", STATE_VI[report.result.state]),
         ("Kỳ trước", _round(report.previous.value)),
@@ -106,11 +121,12 @@ def _levels(report: Report):
         for e in score.elements for i in e.items
     ]
     scale_values = sorted(score.elements[0].items[0].distribution) if score.elements else []
-    units = [
-        (r.unit.code, r.unit.name("vi"), r.responses, _round(r.value), r.target,
-         STATE_VI[r.state], *_coverage(r))
-        for r in report.children
-    ]
+    units, rank = [], 0
+    for r in report.children:
+        rank += r.ranked
+        units.append((r.unit.code, r.unit.name("vi"), rank if r.ranked else None, r.responses,
+                       _round(r.value), _round(r.low), _round(r.high), r.target,
+                       STATE_VI[r.state], "Có" if r.candidate else "", *_coverage(r)))
     return overall, elements, criteria, units, scale_values
 
 
@@ -119,17 +135,16 @@ def report_xlsx(report: Report, locale: str = "vi") -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Tổng hợp"
-    sheet.append(["Nội dung", "Giá trị"])
+    sheet.append(["Mục", "Số liệu"])
     for row in overall:
         sheet.append(list(row))
     _no_formulas(sheet)
     tables = [
-        ("Yếu tố", ["Mã yếu tố", "Yếu tố", "Số câu trả lời", "Giá trị"], elements),
+        ("Yếu tố", ["Mã yếu tố", "Yếu tố", "Số câu trả lời", "Kết quả"], elements),
         ("Tiêu chí", ["Mã yếu tố", "Mã tiêu chí", "Tiêu chí", "Số câu trả lời",
-                      "Không có ý kiến", "Giá trị", "Điểm trung bình",
-                      *(f"Số trả lời mức {v}" for v in scale_values)], criteria),
-        ("Đơn vị", ["Mã đơn vị", "Đơn vị", "Số phiếu", "Giá trị", "Chỉ tiêu", "Đánh giá",
-                    *COVERAGE_HEADER], units),
+                      "Không có ý kiến", "Kết quả", "Điểm trung bình",
+                      *(f"Số câu trả lời ở mức {v}" for v in scale_values)], criteria),
+        ("Đơn vị", ["Mã đơn vị", "Đơn vị", *RANKING_HEADER, *COVERAGE_HEADER], units),
     ]
     for title, header, rows in tables:
         sheet = book.create_sheet(title)
@@ -157,24 +172,25 @@ def _no_formulas(sheet) -> None:
                 cell.data_type = "s"
 
 
-def report_csv(report: Report, locale: str = "vi") -> str:
-    """One table with a level column, UTF-8 with a BOM so Excel reads the diacritics."""
+def report_csv(report: Report, locale: str = "vi", dialect: str = "plain") -> str:
+    """One table with a level column, UTF-8 with a BOM so Excel reads the diacritics; the
+    "vi" dialect for Excel on a computer set to Vietnamese (``;`` and decimal commas)."""
     overall, elements, criteria, units, _ = _levels(report)
     out = io.StringIO()
     out.write(BOM)
-    write = _csv_writer(out)
-    write(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Giá trị",
-                     *COVERAGE_HEADER])
-    write(["Tổng hợp", report.unit.code, report.index.name("vi"),
-                     report.result.responses, _round(report.result.value),
-                     *_coverage(report.result)])
+    write = _csv_writer(out, dialect)
+    write(["Cấp", "Mã", "Tên", "Số câu trả lời / số phiếu", "Kết quả",
+           "Cận dưới 95 % (xếp hạng)", "Cận trên 95 %", "Đánh giá", *COVERAGE_HEADER])
+    write(["Tổng hợp", report.unit.code, report.index.name("vi"), report.result.responses,
+           _round(report.result.value), None, None, STATE_VI[report.result.state],
+           *_coverage(report.result)])
     for code, label, n, value in elements:
         write(["Yếu tố", code, label, n, value])
     for _element, code, label, n, _no, value, *_rest in criteria:
         write(["Tiêu chí", code, label, n, value])
-    for code, label, n, value, _target, _state, *figures in units:
+    for code, label, _rank, n, value, low, high, _target, state, _candidate, *figures in units:
         # None is written as an empty cell: "no data", never 0.
-        write(["Đơn vị", code, label, n, value, *figures])
+        write(["Đơn vị", code, label, n, value, low, high, state, *figures])
     return out.getvalue()
 
 

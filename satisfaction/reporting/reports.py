@@ -53,6 +53,8 @@ class UnitResult:
     #: What a commendation candidate must have at the target: its lower bound, or its value
     #: (the index owner's rule, ``IndexDefinition.commendation_rule``).
     commend_by: str = "lower_bound"
+    #: The upper 95 % bound, beside ``low`` (percent; share indices only).
+    high: float | None = None
     #: Not shown to this user: a cell of it holds 1 to 4 answers (the disclosure rule).
     withheld: bool = False
 
@@ -222,16 +224,17 @@ def _result(index, source, unit, tallies, unit_ids, target, min_n: int,
             figures: Intake | None = None, estimated: bool = False) -> UnitResult:
     counts, responses = tallies.counts(unit_ids)
     score = scoring.score(index.method, source.structure, counts, index.params or {})
-    low = None
+    low = high = None
     if index.method == "top_two_box":
         # Each share lies in [0, 1], so the Bernoulli variance bounds its spread: the Wilson
         # interval on (sum of shares, respondents) is conservative and never zero-width.
         interval = statistics.wilson_interval(*measures.respondent_share(counts))
-        low = interval.low * 100 if interval else None
+        if interval:
+            low, high = interval.low * 100, interval.high * 100
     return UnitResult(unit, responses, score, target,
                       state_of(score.value, target, responses, min_n),
                       figures.coverage(tallies, unit_ids) if figures else None, estimated, low,
-                      index.commendation_rule)
+                      index.commendation_rule, high)
 
 
 def unit_report(
@@ -372,7 +375,7 @@ def _disclosed(source: Source, unit: Unit, below: dict[int, frozenset[int]], per
 def _withheld(result: UnitResult, index: IndexDefinition, source: Source) -> UnitResult:
     empty = scoring.score(index.method, source.structure, {}, index.params or {})
     return replace(result, responses=0, score=empty, state=NO_DATA, coverage=None, low=None,
-                   withheld=True)
+                   high=None, withheld=True)
 
 
 #: The most comments a report shows.

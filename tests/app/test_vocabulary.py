@@ -4,6 +4,7 @@ lòng" never appears, and no Vietnamese text writes a number the English way."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -63,9 +64,20 @@ def questionnaire_texts() -> list[tuple[str, str]]:
     return texts
 
 
-@pytest.mark.parametrize("where", ["catalogue", "questionnaires"])
+def export_texts() -> list[tuple[str, str]]:
+    """The Vietnamese written in code: the exports' headers and labels."""
+    tree = ast.parse((ROOT / "satisfaction/reporting/exports.py").read_text(encoding="utf-8"))
+    return [(f"exports.py:{node.lineno}", node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+SOURCES = {"catalogue": catalogue, "questionnaires": questionnaire_texts,
+           "exports": export_texts}
+
+
+@pytest.mark.parametrize("where", SOURCES)
 def test_no_term_the_glossary_rules_out(where):
-    texts = catalogue() if where == "catalogue" else questionnaire_texts()
+    texts = SOURCES[where]()
     found = [f"{source!r}: {text!r} uses «{re.search(term, text).group(0)}», say «{use}»"
              for source, text in texts for term, use in NOT_TERMS.items()
              if re.search(term, text)]

@@ -512,16 +512,16 @@ def test_report_page_and_exports_show_rate_and_verified_share(client, app, march
     book = load_workbook(io.BytesIO(
         client.get("/admin/reports/sipas/Q1.xlsx?period=2026-03").data))
     summary = {r[0]: r[1] for r in book["Tổng hợp"].iter_rows(values_only=True)}
-    assert summary["Số phiếu bị cách ly"] == 1 and summary["Số hồ sơ đã giải quyết"] == 21
+    assert summary["Số phiếu tạm giữ"] == 1 and summary["Số hồ sơ đã và đang giải quyết"] == 21
     assert summary["Tỷ lệ phản hồi (%)"] == pytest.approx(28.57)
     assert summary["Tỷ lệ phiếu đã xác minh (%)"] == pytest.approx(66.67)
     sheet = list(book["Đơn vị"].iter_rows(values_only=True))
     units = {r[0]: dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]}
-    assert units["Q1-BN"]["Số phiếu"] == 4 and units["Q1-BN"]["Số phiếu bị cách ly"] == 1
+    assert units["Q1-BN"]["Số phiếu"] == 4 and units["Q1-BN"]["Số phiếu tạm giữ"] == 1
     assert units["Q1-BN"]["Tỷ lệ phản hồi (%)"] == pytest.approx(25.0)
     assert units["Q1-TD"]["Tỷ lệ phiếu đã xác minh (%)"] == pytest.approx(50.0)
     assert units["Q1-CK"]["Tỷ lệ phản hồi (%)"] is None
-    assert units["Q1-CK"]["Số hồ sơ đã giải quyết"] is None
+    assert units["Q1-CK"]["Số hồ sơ đã và đang giải quyết"] is None
 
     raw = client.get("/admin/reports/sipas/Q1.csv?period=2026-03").data.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(raw)))

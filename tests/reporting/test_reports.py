@@ -99,18 +99,34 @@ def test_page_xlsx_csv_and_api_agree(client, app, data):
     book = load_workbook(io.BytesIO(xlsx.data))
     assert book.sheetnames == ["Tổng hợp", "Yếu tố", "Tiêu chí", "Đơn vị"]
     summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(values_only=True)}
-    assert summary["Giá trị"] == pytest.approx(overall, abs=0.01)
+    assert summary["Kết quả"] == pytest.approx(overall, abs=0.01)
     assert isinstance(summary["Số phiếu"], int) and summary["Số phiếu"] == api["responses"]
     criteria = {row[1]: row for row in book["Tiêu chí"].iter_rows(min_row=2, values_only=True)}
     assert criteria["A1"][5] == pytest.approx(70.0)
+    header = next(book["Đơn vị"].iter_rows(max_row=1, values_only=True))
+    assert header[:10] == ("Mã đơn vị", "Đơn vị", "Xếp hạng", "Số phiếu", "Kết quả",
+                           "Cận dưới 95 % (xếp hạng)", "Cận trên 95 %", "Chỉ tiêu",
+                           "Đánh giá", "Ứng viên khen thưởng")
     units = {row[0]: row for row in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
-    assert units["Q1-CK"][3] is None and units["Q1-CK"][5] == "Chưa có dữ liệu"
+    assert units["Q1-CK"][4] is None and units["Q1-CK"][8] == "Không có dữ liệu"
+    by_api = {u["code"]: u for u in api["units"]}
+    for code, row in units.items():  # the ranking of the page and the API, intervals included
+        assert row[2] == by_api[code]["rank"]
+        assert row[5] == (None if by_api[code]["lower_bound"] is None
+                          else pytest.approx(by_api[code]["lower_bound"], abs=0.01))
+        assert row[6] is None or row[5] <= row[4] <= row[6]
 
     raw = client.get(f"/admin/reports/sipas/Q1.csv?{query}").data
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == "Cấp" and rows[1][0] == "Tổng hợp"
     assert float(rows[1][4]) == pytest.approx(overall, abs=0.01)
+    # The Vietnamese Excel dialect: semicolons, decimal commas, the same numbers.
+    vi = client.get(f"/admin/reports/sipas/Q1.csv?{query}&dialect=vi").data.decode("utf-8-sig")
+    vi_rows = list(csv.reader(io.StringIO(vi), delimiter=";"))
+    assert len(vi_rows) == len(rows) and vi_rows[0] == rows[0]
+    assert float(vi_rows[1][4].replace(",", ".")) == pytest.approx(overall, abs=0.01)
+    assert "," in vi_rows[1][4] and "." not in vi_rows[1][4]
 
 
 def test_raw_responses_export_has_no_personal_data(client, app, data):
@@ -240,7 +256,7 @@ def test_cli_export_and_users(runner, app, data, tmp_path):
                                  "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "(10 responses)" in result.output
-    assert load_workbook(out)["Tổng hợp"]["A1"].value == "Nội dung"
+    assert load_workbook(out)["Tổng hợp"]["A1"].value == "Mục"
     result = runner.invoke(args=["report", "export", "--index", "sipas", "--unit", "Q1",
                                  "--from", "2026-03-31", "--to", "2026-03-01", "--out", str(out)])
     assert result.exit_code != 0 and "bad period" in result.output
