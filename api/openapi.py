@@ -73,6 +73,8 @@ def _indicators_schema() -> dict[str, Any]:
                           "target": {"type": "number"},
                           "state": {"type": "string"},
                           "rank": {"type": ["integer", "null"]},
+                          "ranked_with": {"type": "string",
+                                          "enum": ["territorial", "offices"]},
                           "lower_bound": number_or_null,
                           "commendation_candidate": {"type": "boolean"}}}},
         },

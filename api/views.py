@@ -11,7 +11,7 @@ from satisfaction.accounts.access import scope_for, visible_indices, visible_uni
 from satisfaction.catalogue.lookup import UnknownQuestionnaire, newest_definitions
 from satisfaction.extensions import csrf
 from satisfaction.indices import periods
-from satisfaction.reporting.reports import Withheld, unit_report
+from satisfaction.reporting.reports import Withheld, ranks, unit_report
 
 from .openapi import document
 
@@ -201,10 +201,10 @@ def indicators():
         ],
         units=[
             {"code": r.unit.code, "responses": r.responses, "value": _number(r.value),
-             "target": r.target, "state": r.state, "rank": rank,
+             "target": r.target, "state": r.state, "rank": rank, "ranked_with": r.group,
              "lower_bound": _number(r.low), "commendation_candidate": r.candidate,
              "coverage": _coverage(r)}
-            for rank, r in zip(_ranks(report.children), report.children, strict=True)
+            for rank, r in zip(ranks(report.children), report.children, strict=True)
         ],
     )
 
@@ -224,6 +224,4 @@ def forbidden(error):
     return _error(403, "forbidden", "your token does not give access to this index")
 
 
-def _ranks(children) -> list[int | None]:
-    """1, 2, … for the units ranked (in the report's order); None for the others."""
-    return [i + 1 if r.ranked else None for i, r in enumerate(children)]
+

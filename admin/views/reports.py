@@ -31,6 +31,7 @@ from satisfaction.reporting.reports import (
     NO_DATA,
     NOT_ENOUGH,
     Withheld,
+    ranks,
     unit_report,
 )
 from satisfaction.units.tree import in_display_order
@@ -180,6 +181,7 @@ def report(index_code: str, unit_code: str):
         definition=report.source.definition, locale=locale,
         lowest_codes={item.code for item in report.lowest},
         lowest_of=lambda row: lowest_items(row.score), period_args=_period_args(),
+        child_ranks=ranks(report.children),
     ), 422 if g.get("period_error") else 200
 
 

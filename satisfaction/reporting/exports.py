@@ -17,7 +17,7 @@ from satisfaction.db.responses import Answer, Response, ResponseStatus
 from satisfaction.db.units import Counter, ProcedureField, Unit
 from satisfaction.extensions import db
 from satisfaction.indices.questionnaires import text
-from satisfaction.reporting.reports import Report
+from satisfaction.reporting.reports import Report, ranks
 from satisfaction.units.tree import descendants
 
 STATE_VI = {"meets": "Đạt chỉ tiêu", "below": "Dưới chỉ tiêu", "no_data": "Không có dữ liệu",
@@ -121,10 +121,9 @@ def _levels(report: Report):
         for e in score.elements for i in e.items
     ]
     scale_values = sorted(score.elements[0].items[0].distribution) if score.elements else []
-    units, rank = [], 0
-    for r in report.children:
-        rank += r.ranked
-        units.append((r.unit.code, r.unit.name("vi"), rank if r.ranked else None, r.responses,
+    units = []
+    for r, rank in zip(report.children, ranks(report.children), strict=True):
+        units.append((r.unit.code, r.unit.name("vi"), rank, r.responses,
                        _round(r.value), _round(r.low), _round(r.high), r.target,
                        STATE_VI[r.state], "Có" if r.candidate else "", *_coverage(r)))
     return overall, elements, criteria, units, scale_values

@@ -75,9 +75,16 @@ class UnitResult:
         return self.ranked and figure is not None and figure >= self.target
 
     @property
+    def group(self) -> str:
+        """Whom the unit is ranked with: wards, communes and other territorial units
+        together, offices apart (a district office is not compared with a ward)."""
+        return "offices" if self.unit.kind == "office" else "territorial"
+
+    @property
     def rank_key(self) -> tuple:
-        """Ranked units first, by lower bound (by value without one), then the others."""
-        return (not self.ranked, self.value is None,
+        """Territorial units before offices; in each, ranked units first, by lower bound
+        (by value without one), then the others."""
+        return (self.group == "offices", not self.ranked, self.value is None,
                 -(self.low if self.low is not None else (self.value or 0)), self.unit.code)
 
 
@@ -114,6 +121,16 @@ class Weighted:
     #: The direct units that have both a value and dossier counts in the period.
     units: int
     dossiers: int
+
+
+def ranks(children: Iterable[UnitResult]) -> list[int | None]:
+    """1, 2, … for the ranked units of each group, in the report's order; None otherwise."""
+    result, seen = [], {}
+    for child in children:
+        if child.ranked:
+            seen[child.group] = seen.get(child.group, 0) + 1
+        result.append(seen[child.group] if child.ranked else None)
+    return result
 
 
 def weighted_by_dossiers(children: Iterable[UnitResult]) -> Weighted | None:

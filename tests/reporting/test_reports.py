@@ -447,3 +447,22 @@ def test_a_period_not_understood_shows_the_form_again(client, app, data):
     assert 'id="period-error" role="alert"' in html and "<h1>" in html
     assert client.get("/admin/reports/sipas/Q1?period=Quý 4/2026").status_code == 200
     assert client.get("/admin/reports/sipas/Q1.csv?period=Quý 5/2026").status_code == 400
+
+
+def test_wards_and_offices_are_ranked_apart(client, app, demo, runner):
+    """Issue 16: the ranking mixed the 10 wards with the district's offices."""
+    rows = [(unit, "2026-03-10", {}) for unit in ("Q1-BN", "Q1-TD", "Q1-VP") for _ in range(40)]
+    gen_paper_forms(app, rows)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(runner, "reviewer@q1.example.vn")
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1&period=2026-03",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    ranked = [(u["code"], u["ranked_with"], u["rank"]) for u in body["units"] if u["rank"]]
+    assert ranked[:2] == [("Q1-BN", "territorial", 1), ("Q1-TD", "territorial", 2)] or \
+        ranked[:2] == [("Q1-TD", "territorial", 1), ("Q1-BN", "territorial", 2)]
+    assert ("Q1-VP", "offices", 1) in ranked
+    kinds = [u["ranked_with"] for u in body["units"]]
+    assert kinds == sorted(kinds, key=lambda k: k == "offices")  # wards first, then offices
+    sign_in(client, "reviewer@q1.example.vn")
+    html = client.get("/admin/reports/sipas/Q1?period=2026-03").get_data(as_text=True)
+    assert "Cơ quan chuyên môn (xếp hạng riêng)" in html
