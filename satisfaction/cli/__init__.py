@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from satisfaction.cli.alerts import alerts_cli
+from satisfaction.cli.backups import backup_command, restore_command
 from satisfaction.cli.counts import counts_cli
 from satisfaction.cli.dossiers import dossiers_cli
 from satisfaction.cli.qr import qr_cli
@@ -20,5 +21,6 @@ from satisfaction.cli.users import users_cli
 
 def register(app: Flask) -> None:
     for group in (seed_cli, questionnaires_cli, users_cli, translate_cli, report_cli,
-                  responses_cli, counts_cli, alerts_cli, qr_cli, dossiers_cli, units_cli):
+                  responses_cli, counts_cli, alerts_cli, qr_cli, dossiers_cli, units_cli,
+                  backup_command, restore_command):
         app.cli.add_command(group)
