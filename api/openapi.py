@@ -10,9 +10,58 @@ def _error() -> dict[str, Any]:
         "$ref": "#/components/schemas/Error"}}}}
 
 
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 _LOCALISED = {"type": "object", "properties": {"vi": {"type": "string"},
                                               "en": {"type": "string"}}}
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+
+_COVERAGE = {"type": ["object", "null"], "description": "quarantined answers, dossiers "
+             "handled, response rate and verified share (percent); rate and share are null "
+             "without a dossier list", "properties": {
+                 "quarantined": {"type": "integer"},
+                 "dossiers_handled": {"type": "integer"},
+                 "verified": {"type": "integer"},
+                 "response_rate": _NUMBER_OR_NULL,
+                 "more_answers_than_dossiers": {"type": "boolean"},
+                 "verified_share": _NUMBER_OR_NULL}}
+_PERIOD = {"type": "object", "properties": {
+    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+    "label": {"type": "string"}}}
+
+
+def _list_of(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": [key], "properties": {
+        key: {"type": "array", "items": {"type": "object", "properties": item}}}}
+
+
+_UNITS = _list_of("units", {
+    "code": {"type": "string"}, "kind": {"type": "string"}, "name": _LOCALISED,
+    "parent": {"type": ["string", "null"]},
+    "valid_from": {"type": "string", "format": "date"},
+    "valid_to": {"type": ["string", "null"], "format": "date"},
+    "successor": {"type": ["string", "null"]}})
+_INDICES = _list_of("indices", {
+    "code": {"type": "string"}, "name": _LOCALISED, "owner": {"type": ["string", "null"]},
+    "audience": {"type": "array", "items": {"type": "string"}}, "target": {"type": "number"},
+    "method": {"type": "string"},
+    "scale": {"type": "object", "properties": {
+        "min": {"type": "number"}, "max": {"type": "number"},
+        "unit": {"type": ["string", "null"]}}},
+    "questionnaires": {"type": "array", "items": {"type": "string"}}})
+_QUESTIONNAIRES = _list_of("questionnaires", {
+    "code": {"type": "string"}, "version": {"type": "integer"}, "index": {"type": "string"},
+    "title": _LOCALISED,
+    "elements": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "label": _LOCALISED, "scored": {"type": "boolean"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "text": _LOCALISED, "required": {"type": "boolean"},
+            "reverse": {"type": "boolean"},
+            "values": {"type": "array", "items": {"type": "integer"}},
+            "no_opinion": {"type": "boolean"}}}}}}}})
 
 
 def _indicators_schema() -> dict[str, Any]:
@@ -56,13 +105,17 @@ def _indicators_schema() -> dict[str, Any]:
             "ended": {"type": ["object", "null"], "properties": {
                 "on": {"type": "string", "format": "date"},
                 "successor": {"type": ["string", "null"]}}},
-            "coverage": {"type": ["object", "null"], "properties": {
-                "quarantined": {"type": "integer"},
-                "dossiers_handled": {"type": "integer"},
-                "verified": {"type": "integer"},
-                "response_rate": number_or_null,
-                "more_answers_than_dossiers": {"type": "boolean"},
-                "verified_share": number_or_null}},
+            "coverage": _COVERAGE,
+            "scale": {"type": "object", "properties": {
+                "min": {"type": "number"}, "max": {"type": "number"},
+                "unit": {"type": ["string", "null"]}}},
+            "previous": {"type": "object", "description": "the period compared with: the "
+                         "one before, or ?compare", "properties": {
+                             "value": number_or_null,
+                             "responses": {"type": ["integer", "null"], "description":
+                                           "null when withheld by the disclosure rule"},
+                             "withheld": {"type": "boolean"},
+                             "estimated": {"type": "boolean"}, "period": _PERIOD}},
             "elements": {"type": "array", "items": element},
             "units": {"type": "array", "description": "the units directly below, ranked "
                       "first (by the lower 95 % bound), then those with too few answers",
@@ -76,7 +129,8 @@ def _indicators_schema() -> dict[str, Any]:
                           "ranked_with": {"type": "string",
                                           "enum": ["territorial", "offices"]},
                           "lower_bound": number_or_null,
-                          "commendation_candidate": {"type": "boolean"}}}},
+                          "commendation_candidate": {"type": "boolean"},
+                          "coverage": _COVERAGE}}},
         },
     }
 
@@ -110,14 +164,14 @@ def _paths() -> dict[str, Any]:
                 "400": _error(), "401": _error(), "403": _error(), "404": _error()},
         }},
         "/units": {"get": {**secured, "summary": "Units visible to the token",
-                           "responses": {"200": {"description": "Units"},
-                                         "401": _error()}}},
+                           "responses": {"200": _ok("Units", _UNITS), "401": _error()}}},
         "/indices": {"get": {**secured, "summary": "Indices visible to the token",
-                             "responses": {"200": {"description": "Indices"},
+                             "responses": {"200": _ok("Indices", _INDICES),
                                            "401": _error()}}},
         "/questionnaires": {"get": {**secured,
                                     "summary": "Questionnaires with elements and item codes",
-                                    "responses": {"200": {"description": "Questionnaires"},
+                                    "responses": {"200": _ok("Questionnaires",
+                                                             _QUESTIONNAIRES),
                                                   "401": _error()}}},
     }
 

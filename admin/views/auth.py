@@ -90,7 +90,8 @@ def require_sign_in():
     g.scope = scope_for(g.user)
     if g.user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("admin.account"))
-    if request.method not in ("GET", "HEAD") and request.endpoint not in OWN_ACCOUNT_ENDPOINTS:
+    if (request.method not in ("GET", "HEAD")
+            and request.endpoint not in OWN_ACCOUNT_ENDPOINTS | PUBLIC_ENDPOINTS):
         g.scope.require(Permission.WRITE)
     return None
 

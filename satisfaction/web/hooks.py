@@ -52,9 +52,10 @@ def check_request_body() -> None:
         raise BadRequest()
 
 
-#: C0 control characters and DEL, less tab, line feed and carriage return: never text a
-#: person typed, and NUL is refused by PostgreSQL (a 500 where a 400 belongs).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters (Unicode's Cc: C0, DEL and C1), less tab, line feed and carriage
+#: return: never text a person typed; NUL is refused by PostgreSQL (a 500 where a 400
+#: belongs) and C1's U+009B is an 8-bit terminal escape.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def refuse_control_characters() -> None:
