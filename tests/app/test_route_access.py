@@ -524,9 +524,11 @@ def fingerprint(app) -> str:
     digest = hashlib.sha256()
     with app.app_context(), db.engine.connect() as conn:
         tables = db.metadata.tables
+        # Ordered: PostgreSQL may return the parts of a UNION ALL in any order.
         counts = sa.union_all(*(
             sa.select(sa.literal(name).label("t"), sa.func.count().label("n"))
-            .select_from(table) for name, table in sorted(tables.items())))
+            .select_from(table) for name, table in sorted(tables.items()))).order_by(
+                sa.text("t"))
         digest.update(repr(conn.execute(counts).all()).encode())
         for name, columns in _WATCHED.items():
             table = tables[name]
