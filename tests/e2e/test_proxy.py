@@ -128,7 +128,8 @@ def city(app, database_url, tmp_path_factory):
             wait_healthy(f"http://127.0.0.1:{p}/healthz")
         wait_healthy(f"http://127.0.0.1:{front}/healthz")
         survey = urllib.parse.urlsplit(re.search(r"Survey:\s+(\S+)", seeded).group(1)).path
-        yield {"front": front, "servers": ports, "survey": survey, "tmp": tmp}
+        yield {"front": front, "servers": ports, "survey": survey, "tmp": tmp,
+               "database_url": database_url}
     finally:
         for proc in (proxy, *servers):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -223,3 +224,40 @@ def test_nginx_logs_no_client_address(city):
     time.sleep(0.2)
     log = (city["tmp"] / "satisfaction.access.log").read_text()
     assert "GET /healthz" in log and "127.0.0.1" not in log
+
+
+def test_two_checks_at_once_send_each_email_once(city, app, smtp):
+    """`flask alerts check` from the timers of two servers at the same moment: every alert
+    opened once, every e-mail sent once."""
+    from datetime import date, timedelta
+
+    from factories import ITEMS, gen_paper_forms
+
+    today = date(2025, 3, 31)  # the seeded city demo: District 1 and its wards until 06/2025
+    rows = []
+    for unit, bad in (("Q1-BN", 3), ("Q1-TD", 4)):  # 70 % and 60 % for 30 days, 10 a day
+        for k in range(1, 31):
+            day = (today - timedelta(days=k)).isoformat()
+            rows += [(unit, day, {}) for _ in range(10 - bad)]
+            rows += [(unit, day, dict.fromkeys(ITEMS, "2")) for _ in range(bad)]
+    gen_paper_forms(app, rows)
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "proxy-" + "k" * 44,
+           "DATABASE_URL": city["database_url"], "REDIS_URL": REDIS_URL, "FLASK_APP": "wsgi",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
+    command = [str(BIN / "flask"), "alerts", "check", "--as-of", today.isoformat()]
+    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    # One run may find the other's alerts already open (or be refused for it): never an error
+    # that loses anything.
+    assert all(run.returncode in (0, 1) for run in runs), outputs
+    with app.app_context():
+        from satisfaction.db.alerts import Alert, Notification
+
+        codes = [a.unit.code for a in db.session.scalars(sa.select(Alert))]
+        notified = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                     .where(Notification.channel == "email"))
+        db.session.remove()
+    assert {"Q1-BN", "Q1-TD"} <= set(codes) and len(codes) == len(set(codes)), outputs
+    letters = [(tuple(recipients), message["Subject"]) for recipients, message in smtp.messages]
+    assert len(letters) == len(set(letters)) == notified > 0, (letters, outputs)
