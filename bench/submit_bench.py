@@ -633,6 +633,8 @@ class Server:
         ]
         if self.args.worker_class == "gthread":
             command += ["--threads", str(self.args.threads)]
+        if self.args.preload:
+            command.append("--preload")
         if self.pythonpath:
             command += ["--pythonpath", self.pythonpath]
         command.append(self.app_spec)
@@ -1170,6 +1172,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
                         help="gunicorn worker class (sync, as `make run` serves)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--preload", action="store_true",
+                        help="load the app once and fork, as deploy/gunicorn.conf.py does")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
                         help="also serve bench/unstored_app.py (the survey without its "
                              "database work) as a baseline column (default: on)")
