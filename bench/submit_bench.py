@@ -18,8 +18,9 @@ two, so that a shared machine's drift in speed does not skew the ratio), then th
 path paced to half its saturated rate with random gaps (``--paced-share``), which shows
 the latency below saturation; with 32 clients back to back the latency is queueing time.
 
-Targets: submissions/s >= 25 % of the /ping rate of the same run, p99 <= 100 ms (GET and
-POST, in the saturated phase), no errors, stored responses == accepted submissions (all
+Targets (restated by issue 19: throughput is not the constraint, latency below saturation
+is): POST p99 <= 50 ms at half the saturated rate, p99 <= 100 ms (GET and POST, in the
+saturated phase), no errors, stored responses == accepted submissions (all
 phases).
 
 Baseline (``--baseline``, on by default): after the real runs, the same phases but the
@@ -80,7 +81,11 @@ REQUEST_TIMEOUT = 30.0
 SECTION_BEGIN = "<!-- submit_bench:begin -->"
 SECTION_END = "<!-- submit_bench:end -->"
 
+#: Kept for the ratio shown in the table; no longer a target (issue 19 retired it: an app
+#: whose checks and storing are no-ops reaches only 25-27 %).
 TARGET_RATIO = 0.25
+#: Latency below saturation, the figure that matters (issue 19): POST p99 at the paced rate.
+TARGET_PACED_P99_MS = 50.0
 TARGET_P99_MS = 100.0
 
 ITEM_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
@@ -748,7 +753,8 @@ class Result:
                 "stored": self.stored == 0,
             }
         return {
-            "ratio": self.ratio >= TARGET_RATIO,
+            "paced_p99": (self.paced is None
+                          or self.paced.ms("post", 0.99) <= TARGET_PACED_P99_MS),
             "p99": (self.submit.ms("get", 0.99) <= TARGET_P99_MS
                     and self.submit.ms("post", 0.99) <= TARGET_P99_MS),
             "errors": all(p.errors_total == 0 and p.stuck_clients == 0 for p in self.phases),
@@ -990,7 +996,8 @@ def summary_rows(results: list[Result]) -> list[tuple[str, ...]]:
     def target(name):
         return lambda r: "— (baseline)" if name not in r.checks() else _pf(r.checks()[name])
 
-    row(f"target: submit/s >= {TARGET_RATIO:.0%} of ping", target("ratio"))
+    row(f"target: POST p99 <= {TARGET_PACED_P99_MS:.0f} ms at half the saturated rate",
+        target("paced_p99"))
     row(f"target: GET and POST p99 <= {TARGET_P99_MS:.0f} ms", target("p99"))
     row("target: no errors", target("errors"))
     row("target: stored == accepted (baseline: nothing stored)", target("stored"))
