@@ -69,7 +69,13 @@ def _indicators_schema() -> dict[str, Any]:
     criterion = {"type": "object", "required": ["code", "n", "value"], "properties": {
         "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
         "no_opinion": {"type": "integer"}, "value": number_or_null, "mean": number_or_null,
-        "distribution": {"type": "object", "additionalProperties": {"type": "integer"}}}}
+        "distribution": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "change": {"type": ["object", "null"], "description": "the share's change since the "
+                   "compared period, in points, with Newcombe's 95 % interval; significant "
+                   "by a two-sided test with Benjamini-Hochberg across the criteria",
+                   "properties": {"difference": {"type": "number"}, "low": {"type": "number"},
+                                  "high": {"type": "number"},
+                                  "significant": {"type": "boolean"}}}}}
     element = {"type": "object", "required": ["code", "n", "value", "criteria"], "properties": {
         "code": {"type": "string"}, "label": localised, "n": {"type": "integer"},
         "value": number_or_null, "criteria": {"type": "array", "items": criterion}}}

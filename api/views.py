@@ -53,6 +53,15 @@ def _number(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _change(change) -> dict | None:
+    """A criterion's change since the compared period, in points (percent)."""
+    if change is None:
+        return None
+    return {"difference": _number(change.difference * 100),
+            "low": _number(change.interval.low * 100),
+            "high": _number(change.interval.high * 100), "significant": change.significant}
+
+
 def _coverage(result) -> dict | None:
     """Quarantined answers, dossiers handled, response rate and verified share (percent);
     rate and share are null ("no data") without a dossier list."""
@@ -193,7 +202,8 @@ def indicators():
                     {"code": item.code, "label": texts.get(item.code), "n": item.n,
                      "no_opinion": item.no_opinion, "value": _number(item.value),
                      "mean": _number(item.mean),
-                     "distribution": {str(k): v for k, v in item.distribution.items()}}
+                     "distribution": {str(k): v for k, v in item.distribution.items()},
+                     "change": _change(report.changes.get(item.code))}
                     for item in element.items
                 ],
             }

@@ -16,6 +16,7 @@ their coverage.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from satisfaction.indices import respondents, scoring, statistics
 from satisfaction.indices.questionnaires import Definition, Item
@@ -112,6 +113,41 @@ def criterion_drops(definition: Definition, before: Counts, now: Counts,
     adjusted, rejected = statistics.benjamini_hochberg([p for _, p in tests], rate)
     return {code: adj for (code, _), adj, hit in zip(tests, adjusted, rejected, strict=True)
             if hit}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A criterion's share between two periods: now minus before (shares in [0, 1]), its
+    95 % interval, and whether the change is significant among all the criteria."""
+
+    difference: float
+    interval: statistics.Interval
+    significant: bool
+
+
+def criterion_changes(definition: Definition, before: Counts, now: Counts,
+                      rate: float) -> dict[str, Change]:
+    """Every criterion answered in both periods: the change of its share, Newcombe's 95 %
+    interval, and significance by a two-sided two-proportion test with the
+    Benjamini–Hochberg procedure at ``rate`` across the criteria (so that comparing 22
+    criteria does not make some look significant by chance)."""
+    found, tests = {}, []
+    for item in definition.scored_items():
+        s_now, n_now = share_of(item, now.get(item.code, {}))
+        s_before, n_before = share_of(item, before.get(item.code, {}))
+        interval = statistics.newcombe_difference(s_before, n_before, s_now, n_now)
+        if interval is None:
+            continue
+        found[item.code] = (s_now / n_now - s_before / n_before, interval)
+        p = statistics.two_proportion_drop_p(s_before, n_before, s_now, n_now)
+        if p is not None:
+            tests.append((item.code, 2 * min(p, 1 - p)))
+    significant: set[str] = set()
+    if tests:
+        _adjusted, rejected = statistics.benjamini_hochberg([p for _, p in tests], rate)
+        significant = {code for (code, _), hit in zip(tests, rejected, strict=True) if hit}
+    return {code: Change(d, interval, code in significant)
+            for code, (d, interval) in found.items()}
 
 
 def lowest_items(score: scoring.IndexScore,

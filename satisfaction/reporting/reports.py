@@ -182,6 +182,9 @@ class Report:
     evidence: dict[str, statistics.Assessment] | None = None
     #: Criteria whose share dropped significantly from the previous period (BH-adjusted p).
     drops: dict[str, float] = field(default_factory=dict)
+    #: Each criterion's change since the compared period, with its interval and whether it
+    #: is significant (``indices.measures.criterion_changes``).
+    changes: dict[str, measures.Change] = field(default_factory=dict)
     min_n: int = 30
     #: The period ``previous`` is about: the one before, or the one asked to compare with.
     compared_with: Period | None = None
@@ -365,6 +368,8 @@ def _add_evidence(report: Report, current: Tallies, before: Tallies,
     report.min_n = min_n
     before_counts, _ = before.counts(with_history)
     report.drops = measures.criterion_drops(definition, before_counts, counts, rate)
+    if not report.previous.withheld:
+        report.changes = measures.criterion_changes(definition, before_counts, counts, rate)
 
 
 def whole_months(period: Period) -> Period:

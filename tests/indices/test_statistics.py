@@ -507,3 +507,21 @@ def test_public_api_is_frozen_dataclasses():
         "p_value",
         "adjusted_p",
     ]
+
+
+@pytest.mark.parametrize(("before", "now"), [
+    ((45, 60), (38, 60)), ((0, 12), (5, 12)), ((30, 30), (27, 31)), ((410, 500), (380, 480)),
+    ((1, 3), (3, 3)),
+])
+def test_newcombe_difference_matches_statsmodels(before, now):
+    """Issue 16: a comparison of two periods with the interval of the change, checked
+    against an independent implementation."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from satisfaction.indices.statistics import newcombe_difference
+
+    ours = newcombe_difference(*before, *now)
+    low, high = confint_proportions_2indep(now[0], now[1], before[0], before[1],
+                                           method="newcomb", compare="diff", alpha=0.05)
+    assert ours.low == pytest.approx(low, abs=1e-9) and ours.high == pytest.approx(high, abs=1e-9)
+    assert newcombe_difference(0, 0, 3, 10) is None

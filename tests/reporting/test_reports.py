@@ -466,3 +466,29 @@ def test_wards_and_offices_are_ranked_apart(client, app, demo, runner):
     sign_in(client, "reviewer@q1.example.vn")
     html = client.get("/admin/reports/sipas/Q1?period=2026-03").get_data(as_text=True)
     assert "Cơ quan chuyên môn (xếp hạng riêng)" in html
+
+
+def test_two_periods_compared_per_criterion_with_the_change_and_its_interval(
+        client, app, demo, runner):
+    """Issue 16: 2026-Q3 against 2025-Q3, per criterion: the change, Newcombe's interval
+    and whether it is significant across the criteria."""
+    rows = [("Q1-BN", "2025-08-12", {}) for _ in range(40)]
+    rows += [("Q1-BN", "2026-08-12", {"A1": "2"}) for _ in range(20)]
+    rows += [("Q1-BN", "2026-08-12", {}) for _ in range(20)]
+    gen_paper_forms(app, rows)
+    gen_user(app, "reviewer@q1.example.vn", Role.REVIEWER)
+    token = api_token(runner, "reviewer@q1.example.vn")
+    body = client.get("/api/v1/indicators?index=sipas&unit=Q1-BN&period=Quý 3/2026"
+                      "&compare=Q3/2025", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["previous"]["period"]["label"] == "2025-Q3"
+    criteria = {c["code"]: c for e in body["elements"] for c in e["criteria"]}
+    a1, a2 = criteria["A1"]["change"], criteria["A2"]["change"]
+    assert a1["difference"] == pytest.approx(-50.0) and a1["significant"] is True
+    assert a1["low"] < -50 < a1["high"] < 0
+    assert a2["difference"] == pytest.approx(0.0) and a2["significant"] is False
+    sign_in(client, "reviewer@q1.example.vn")
+    html = client.get("/admin/reports/sipas/Q1-BN?period=2026-Q3&compare=2025-Q3").get_data(
+        as_text=True)
+    assert "Thay đổi so với kỳ 2025-Q3" in html and "thay đổi đủ căn cứ" in html
+    row = html[html.index("<td>A1</td>"):]
+    assert "-50,0" in row[:row.index("</tr>")]
