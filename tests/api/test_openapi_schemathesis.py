@@ -117,7 +117,7 @@ def test_the_api_keeps_its_document(api, role):
     }
     seen: Counter = Counter()
 
-    @settings(max_examples=600, deadline=None, database=None,
+    @settings(max_examples=600, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(case=_cases(schema, ACCOUNTS[role][2]))
