@@ -127,9 +127,10 @@ def test_the_api_keeps_its_document(api, role):
         _within_scope(role, case, response)
 
     check()
-    # The response schemas were tried on real answers, not only on errors.
+    # The response schemas were tried on real answers, not only on errors (a unit manager's
+    # indicators answer 200 only for its own unit: 8 or 9 of 600 cases, hence 5).
     for label in ("GET /indicators", "GET /indices", "GET /questionnaires", "GET /units"):
-        assert seen[label, 200] >= 10, seen
+        assert seen[label, 200] >= 5, seen
     assert seen["GET /indicators", 401] > 0, seen  # negative mode: a spoilt token
 
 
