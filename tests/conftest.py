@@ -13,15 +13,13 @@ import pytest
 import sqlalchemy as sa
 from mailserver import smtp_server
 from settings import RELAXED_INTEGRITY
-from snapshot import Snapshot, empty_tables
+from snapshot import Snapshot, reset_between_tests
 
 from satisfaction.app import create_app
-from satisfaction.catalogue.lookup import forget_procedure_fields
 from satisfaction.config import normalise_database_url
 from satisfaction.demo.city import seed_city_demo
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
-from satisfaction.qrcodes.resolve import forget_resolved_codes
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -68,13 +66,7 @@ def app(database_url):
 def clean_db(app):
     """Empty tables after the test, whatever it did."""
     yield
-    forget_procedure_fields()
-    forget_resolved_codes()
-    with app.app_context():
-        app.extensions["rate_counters"].storage.reset()
-        db.session.remove()
-        with db.engine.begin() as conn:
-            empty_tables(conn)
+    reset_between_tests(app)
 
 
 @pytest.fixture

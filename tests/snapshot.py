@@ -48,3 +48,18 @@ class Snapshot:
 def empty_tables(connection: sa.Connection) -> None:
     for table in reversed(db.metadata.sorted_tables):
         connection.execute(table.delete())
+
+
+def reset_between_tests(app) -> None:
+    """What a test leaves behind, gone: the per-process caches, the rate counters, the
+    session and every row (the schema stays)."""
+    from satisfaction.catalogue.lookup import forget_procedure_fields
+    from satisfaction.qrcodes.resolve import forget_resolved_codes
+
+    forget_procedure_fields()
+    forget_resolved_codes()
+    with app.app_context():
+        app.extensions["rate_counters"].storage.reset()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            empty_tables(conn)

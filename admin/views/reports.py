@@ -74,6 +74,15 @@ def fmt(value: float | None, digits: int = 1) -> str:
 PAGES_WITH_FILTERS = {"admin.report", "admin.inspection"}
 
 
+def _period_not_understood(exc: periods.PeriodError) -> None:
+    """A download answers 400; a page with the filter form notes the reason for the form
+    (``g.period_error``) and goes on."""
+    message = str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"]))
+    if request.endpoint not in PAGES_WITH_FILTERS:
+        abort(400, description=message)
+    g.period_error = message
+
+
 def period_from_request() -> periods.Period:
     try:
         return periods.parse(
@@ -81,12 +90,9 @@ def period_from_request() -> periods.Period:
             today=clock.today(),
         )
     except periods.PeriodError as exc:
-        message = str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"]))
-        if request.endpoint not in PAGES_WITH_FILTERS:
-            abort(400, description=message)
         # The page again, for the current year, with what was typed and why it was not
         # understood beside the field.
-        g.period_error = message
+        _period_not_understood(exc)
         return periods.parse(today=clock.today())
 
 
@@ -134,10 +140,7 @@ def compare_from_request() -> periods.Period | None:
     try:
         return periods.parse(text, today=clock.today())
     except periods.PeriodError as exc:
-        message = str(PERIOD_MESSAGES.get(str(exc), PERIOD_MESSAGES["bad_period"]))
-        if request.endpoint not in PAGES_WITH_FILTERS:
-            abort(400, description=message)
-        g.period_error = message
+        _period_not_understood(exc)
         return None
 
 

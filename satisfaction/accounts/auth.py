@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from satisfaction.accounts.tokens import revoke_all
 from satisfaction.clock import utcnow
-from satisfaction.db.accounts import ApiToken, LoginAttempt, User
+from satisfaction.db.accounts import LoginAttempt, User
 from satisfaction.extensions import db
 from satisfaction.privacy import keyed_hash
 
@@ -144,8 +145,7 @@ def set_password(user: User, password: str, *, must_change: bool = False) -> Non
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
     end_sessions(user)
-    db.session.execute(sa.update(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    revoke_all(user)
 
 
 #: A new password must be at least this long (NIST SP 800-63B: length, not character rules).

@@ -74,6 +74,13 @@ def revoke(tokens: list[ApiToken]) -> int:
     return revoked
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every token of ``user`` still in force (a new password, ``--all``); how many."""
+    return db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
 def token_state(row: ApiToken) -> str:
     """active, expired or revoked."""
     if row.revoked_at is not None:

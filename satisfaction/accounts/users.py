@@ -20,6 +20,21 @@ class UserError(ValueError):
     """An account that cannot be created or changed; the message says why."""
 
 
+def _role_unit(role: str, unit_code: str | None) -> Unit | None:
+    """The unit of an account with ``role``: checked to exist, and required for the roles
+    tied to a unit."""
+    if role not in {r.value for r in Role}:
+        raise UserError(f"unknown role {role}")
+    if not unit_code:
+        if role in (Role.UNIT_MANAGER, Role.INDEX_OWNER):
+            raise UserError(f"--unit is required for the role {role}")
+        return None
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise UserError(f"unknown unit {unit_code}")
+    return unit
+
+
 def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
@@ -30,17 +45,9 @@ def create_user(email: str, role: str, unit_code: str | None = None,
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise UserError(f"not an e-mail address: {email}")
-    if role not in {r.value for r in Role}:
-        raise UserError(f"unknown role {role}")
+    unit = _role_unit(role, unit_code)
     if find_user(email) is not None:
         raise UserError(f"a user with e-mail {email} already exists")
-    unit = None
-    if unit_code:
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise UserError(f"unknown unit {unit_code}")
-    elif role in (Role.UNIT_MANAGER, Role.INDEX_OWNER):
-        raise UserError(f"--unit is required for the role {role}")
     password = secrets.token_urlsafe(12)
     user = User(email=email, name=name, role=role, unit_id=unit.id if unit else None,
                 password_hash=hash_password(password), must_change_password=True)
@@ -81,15 +88,7 @@ def set_role(user: User, role: str, unit_code: str | None = None,
              actor_id: int | None = None) -> None:
     """A new role (and unit): the account's sessions end, so that no page opened under the
     old role stays open."""
-    if role not in {r.value for r in Role}:
-        raise UserError(f"unknown role {role}")
-    unit = None
-    if unit_code:
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise UserError(f"unknown unit {unit_code}")
-    elif role in (Role.UNIT_MANAGER, Role.INDEX_OWNER):
-        raise UserError(f"--unit is required for the role {role}")
+    unit = _role_unit(role, unit_code)
     if actor_id is not None and actor_id == user.id and role != user.role:
         raise UserError("you cannot change your own role")
     before = {"role": user.role, "unit": user.unit.code if user.unit else None}

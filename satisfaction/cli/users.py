@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from satisfaction.accounts.tokens import issue_token, revoke, token_state, tokens_of
+from satisfaction.accounts.tokens import (
+    issue_token,
+    revoke,
+    revoke_all,
+    token_state,
+    tokens_of,
+)
 from satisfaction.accounts.users import (
     UserError,
     create_user,
@@ -135,15 +141,14 @@ def users_revoke_token(token_id: int | None, email: str | None, every: bool) -> 
         row = db.session.get(ApiToken, token_id)
         if row is None:
             raise click.ClickException(f"no API token #{token_id}")
-        rows, subject = [row], row.user.email
+        count, subject, which = revoke([row]), row.user.email, [row.id]
     elif every and email and token_id is None:
         user = _user(email)
-        rows, subject = tokens_of(user), user.email
+        count, subject, which = revoke_all(user), user.email, "all"
     else:
         raise click.UsageError("give --id N, or --email E --all")
-    count = revoke(rows)
     db.session.add(AuditEntry(action="users.revoke_token", subject=subject,
-                              details={"tokens": [row.id for row in rows], "revoked": count}))
+                              details={"tokens": which, "revoked": count}))
     db.session.commit()
     click.echo(f"Revoked {count} token(s) of {subject}.")
 

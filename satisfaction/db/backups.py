@@ -41,25 +41,31 @@ def _tool(name: str) -> str:
     return found
 
 
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy every page of one snapshot of ``source`` into ``target`` (online backup API)."""
+    reading, writing = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with writing:
+            reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
+
+
+def _run(tool: str, *args: str) -> None:
+    done = subprocess.run([_tool(tool), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError(f"{tool} failed: {done.stderr.strip()}")
+
+
 def backup(url: str, out: Path) -> None:
     """Write a consistent copy of the database at ``url`` to ``out``."""
     backend = make_url(url).get_backend_name()
     out.parent.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(out)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(_sqlite_path(url), out)
     elif backend == "postgresql":
-        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner",
-                               "--file", str(out), _libpq_url(url)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        _run("pg_dump", "--format=custom", "--no-owner", "--file", str(out), _libpq_url(url))
     else:
         raise BackupError(f"no backup for {backend} databases")
 
@@ -71,19 +77,9 @@ def restore(url: str, source: Path) -> None:
         raise BackupError(f"no backup file {source}")
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        copy = sqlite3.connect(source)
-        target = sqlite3.connect(_sqlite_path(url))
-        try:
-            with target:
-                copy.backup(target)
-        finally:
-            target.close()
-            copy.close()
+        _copy_sqlite(source, _sqlite_path(url))
     elif backend == "postgresql":
-        done = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                               "--single-transaction", "--dbname", _libpq_url(url),
-                               str(source)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+        _run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+             "--dbname", _libpq_url(url), str(source))
     else:
         raise BackupError(f"no restore for {backend} databases")

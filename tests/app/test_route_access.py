@@ -33,12 +33,11 @@ import pytest
 import sqlalchemy as sa
 from factories import api_token, gen_response, gen_user, sign_in
 from helpers import filled_survey, read_form
-from snapshot import Snapshot, empty_tables
+from snapshot import Snapshot, empty_tables, reset_between_tests
 
 from satisfaction import clock
 from satisfaction.accounts import resets
 from satisfaction.alerts.rules import add_rule
-from satisfaction.catalogue.lookup import forget_procedure_fields
 from satisfaction.clock import utcnow
 from satisfaction.db.accounts import ApiToken, User
 from satisfaction.db.alerts import Alert, AlertRule
@@ -49,7 +48,6 @@ from satisfaction.db.units import Counter, Unit
 from satisfaction.demo.district import seed_district1
 from satisfaction.extensions import db
 from satisfaction.qrcodes.codes import issue_code
-from satisfaction.qrcodes.resolve import forget_resolved_codes
 
 # --- The actors -------------------------------------------------------------------------
 
@@ -472,14 +470,7 @@ def world(app, seeded):
     try:
         yield _build(app)
     finally:
-        # As ``clean_db`` leaves it for the next test.
-        forget_procedure_fields()
-        forget_resolved_codes()
-        with app.app_context():
-            app.extensions["rate_counters"].storage.reset()
-            db.session.remove()
-            with db.engine.begin() as conn:
-                empty_tables(conn)
+        reset_between_tests(app)  # as ``clean_db`` leaves it for the next test
 
 
 def _url(world: World, endpoint: str) -> str:
